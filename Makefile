@@ -1,0 +1,48 @@
+# partnerdesk: `make run` serves a demo installation, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint check bench install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $(STAMP)
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP) $(DEV_STAMP)
+
+install: $(STAMP)
+	$(BIN)/partnerdesk compilecatalogs
+
+install-dev: $(DEV_STAMP)
+	$(BIN)/partnerdesk compilecatalogs
+
+run: install
+	$(BIN)/partnerdesk migrate --no-input
+	$(BIN)/partnerdesk demo
+	$(BIN)/partnerdesk serve 127.0.0.1:8000
+
+test: install-dev
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src/partnerdesk/hours
+
+check: install-dev
+	$(BIN)/partnerdesk makemigrations --check --dry-run
+
+bench: install-dev
+	$(BIN)/python bench/bench_hours.py
+
+clean:
+	rm -rf $(VENV) var

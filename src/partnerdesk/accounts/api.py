@@ -1,0 +1,308 @@
+"""Accounts API: who am I, partners, end customers, users, personal API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import ConfigDict
+
+from . import selectors, services
+from .models import EndCustomer, User
+
+router = Router(tags=["accounts"])
+
+
+class Strict(Schema):
+    """Input schemas refuse unknown fields, so a typo is an error rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    organisation: str
+    role: str
+    partner_id: int | None
+    partner_name: str | None
+    language: str
+
+
+class PartnerOut(Schema):
+    id: int
+    number: int
+    code: str
+    name: str
+    city: str
+    country: str
+    is_active: bool
+
+    @staticmethod
+    def resolve_country(obj: Any) -> str:
+        return str(obj.country)
+
+
+class ContactIn(Strict):
+    name: str = Field(..., min_length=1, max_length=200)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=50)
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str
+
+
+class EndCustomerIn(Strict):
+    name: str = Field(..., min_length=1, max_length=200)
+    name_revealed: bool = False
+    street: str = Field("", max_length=200)
+    postal_code: str = Field("", max_length=20)
+    city: str = Field("", max_length=100)
+    country: str = Field("DE", min_length=2, max_length=2)
+    contacts: list[ContactIn] = []
+
+
+class EndCustomerPatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    name_revealed: bool | None = None
+    street: str | None = Field(None, max_length=200)
+    postal_code: str | None = Field(None, max_length=20)
+    city: str | None = Field(None, max_length=100)
+    country: str | None = Field(None, min_length=2, max_length=2)
+    is_active: bool | None = None
+    contacts: list[ContactIn] | None = None
+
+
+class EndCustomerOut(Schema):
+    """For the vendor, `name` is the pseudonym unless revealed, and `contacts` is empty (R1.3, R9.1)."""
+
+    id: int
+    partner_id: int
+    pseudonym: str
+    name: str
+    name_revealed: bool
+    city: str
+    country: str
+    is_active: bool
+    contacts: list[ContactOut]
+
+    @staticmethod
+    def resolve_name(obj: EndCustomer, context: dict[str, Any]) -> str:
+        return obj.name if _asker(context).is_partner or obj.name_revealed else obj.pseudonym
+
+    @staticmethod
+    def resolve_city(obj: EndCustomer, context: dict[str, Any]) -> str:
+        return obj.city if _asker(context).is_partner else ""
+
+    @staticmethod
+    def resolve_country(obj: EndCustomer) -> str:
+        return str(obj.country)
+
+    @staticmethod
+    def resolve_contacts(obj: EndCustomer, context: dict[str, Any]) -> list[Any]:
+        return list(obj.contacts.all()) if _asker(context).is_partner else []
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    organisation: str
+    partner_id: int | None
+    role: str
+    is_active: bool
+
+
+class UserIn(Strict):
+    email: str = Field(..., min_length=3, max_length=254)
+    full_name: str = Field("", max_length=200)
+    role: str
+    partner_id: int | None = None
+    language: str = Field("", max_length=5)
+
+
+class ActiveIn(Strict):
+    is_active: bool
+
+
+class TokenIn(Strict):
+    name: str = Field(..., min_length=1, max_length=100)
+    expires_at: datetime | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(..., description="Shown once; only its hash is stored.")
+
+
+def _asker(context: dict[str, Any] | None) -> User:
+    return context["request"].user  # type: ignore[index,no-any-return]
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@router.get("/me", response=MeOut, summary="The authenticated user")
+def get_me(request: HttpRequest) -> MeOut:
+    user = _user(request)
+    return MeOut(
+        id=user.pk,
+        email=user.email,
+        full_name=user.full_name,
+        organisation=user.organisation,
+        role=user.role,
+        partner_id=user.partner_id,
+        partner_name=user.partner.name if user.partner else None,
+        language=user.language,
+    )
+
+
+@router.get("/partners", response=list[PartnerOut], summary="Partners the user may see")
+@paginate(LimitOffsetPagination)
+def list_partners(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped-def]
+    partners = selectors.partners_visible_to(_user(request))
+    if q.strip():
+        partners = partners.filter(name__icontains=q.strip())
+    return partners
+
+
+@router.get("/partners/{partner_id}", response=PartnerOut, summary="One partner")
+def get_partner(request: HttpRequest, partner_id: int):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    return selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
+
+
+@router.post("/partners/{partner_id}/active", response=PartnerOut, summary="Enable or disable a partner")
+def set_partner_active(request: HttpRequest, partner_id: int, payload: ActiveIn):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
+    return services.set_partner_active(acting_user=user, partner=partner, active=payload.is_active)
+
+
+@router.get(
+    "/partners/{partner_id}/end-customers",
+    response=list[EndCustomerOut],
+    summary="End customers of a partner (pseudonymised for the vendor)",
+)
+@paginate(LimitOffsetPagination)
+def list_end_customers(request: HttpRequest, partner_id: int, q: str = ""):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
+    end_customers = selectors.end_customers_visible_to(user).filter(partner=partner).prefetch_related("contacts")
+    end_customers = selectors.search_end_customers(end_customers, q, user=user)
+    return end_customers
+
+
+@router.post(
+    "/partners/{partner_id}/end-customers", response={201: EndCustomerOut}, summary="Add an end customer"
+)
+def create_end_customer(request: HttpRequest, partner_id: int, payload: EndCustomerIn):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
+    data = payload.model_dump()
+    contacts = data.pop("contacts")
+    end_customer = services.create_end_customer(acting_user=user, partner=partner, contacts=contacts, **data)
+    return 201, end_customer
+
+
+@router.get(
+    "/partners/{partner_id}/end-customers/{end_customer_id}", response=EndCustomerOut, summary="One end customer"
+)
+def get_end_customer(request: HttpRequest, partner_id: int, end_customer_id: int):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    queryset = selectors.end_customers_visible_to(user).filter(partner_id=partner_id)
+    return selectors.get_visible_or_404(queryset, end_customer_id, user=user)
+
+
+@router.patch(
+    "/partners/{partner_id}/end-customers/{end_customer_id}",
+    response=EndCustomerOut,
+    summary="Change an end customer",
+)
+def update_end_customer(  # type: ignore[no-untyped-def]
+    request: HttpRequest, partner_id: int, end_customer_id: int, payload: EndCustomerPatch
+):
+    user = _user(request)
+    queryset = selectors.end_customers_visible_to(user).filter(partner_id=partner_id)
+    end_customer = selectors.get_visible_or_404(queryset, end_customer_id, user=user)
+    changes = payload.model_dump(exclude_unset=True)
+    contacts = changes.pop("contacts", None)
+    changes = {k: v for k, v in changes.items() if v is not None}
+    end_customer = services.update_end_customer(
+        acting_user=user, end_customer=end_customer, changes=changes, contacts=contacts
+    )
+    return end_customer
+
+
+@router.get("/users", response=list[UserOut], summary="Users the caller may manage")
+@paginate(LimitOffsetPagination)
+def list_users(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped-def]
+    users = selectors.users_visible_to(_user(request))
+    if q.strip():
+        users = users.filter(email__icontains=q.strip())
+    return users
+
+
+@router.post("/users", response={201: UserOut}, summary="Create a user")
+def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    partner = None
+    if payload.partner_id is not None:
+        partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), payload.partner_id, user=user)
+    created = services.create_user(
+        acting_user=user,
+        email=payload.email,
+        role=payload.role,
+        partner=partner,
+        full_name=payload.full_name,
+        language=payload.language,
+    )
+    return 201, created
+
+
+@router.post("/users/{user_id}/active", response=UserOut, summary="Enable or disable a user")
+def set_user_active(request: HttpRequest, user_id: int, payload: ActiveIn):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    target = selectors.get_visible_or_404(selectors.users_visible_to(user), user_id, user=user)
+    return services.set_user_active(acting_user=user, user=target, active=payload.is_active)
+
+
+@router.get("/tokens", response=list[TokenOut], summary="Your API tokens")
+@paginate(LimitOffsetPagination)
+def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return selectors.api_tokens_of(_user(request))
+
+
+@router.post("/tokens", response={201: TokenCreatedOut}, summary="Create a personal API token")
+def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-untyped-def]
+    token, raw = services.create_api_token(acting_user=_user(request), name=payload.name,
+                                           expires_at=payload.expires_at)
+    return 201, TokenCreatedOut(
+        id=token.pk, name=token.name, prefix=token.prefix, created_at=token.created_at,
+        last_used_at=token.last_used_at, expires_at=token.expires_at, revoked_at=token.revoked_at, token=raw,
+    )
+
+
+@router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke one of your API tokens")
+def revoke_token(request: HttpRequest, token_id: int):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    token = selectors.get_visible_or_404(selectors.api_tokens_of(user), token_id, user=user)
+    return services.revoke_api_token(acting_user=user, token=token)

@@ -1,0 +1,90 @@
+"""Every read of accounts data that depends on who asks; the only place that filters by tenant."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .choices import Role, SecurityEvent
+from .models import ApiToken, ContactPerson, EndCustomer, Partner, SecurityLog, User
+
+M = TypeVar("M", bound=Model)
+
+
+def get_visible_or_404(queryset: QuerySet[M], pk: object, *, user: User | None = None) -> M:
+    """Fetch by an id from outside. Foreign and missing objects look the same (R1.1): 404.
+
+    When the object exists but the asker may not see it, the refusal is logged (R1.5).
+    """
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        if user is not None:
+            try:
+                exists = queryset.model._default_manager.filter(pk=pk).exists()
+            except (ValueError, TypeError):
+                exists = False
+            if exists:
+                SecurityLog.objects.create(
+                    event=SecurityEvent.ACCESS_REFUSED,
+                    user=user,
+                    username=user.email,
+                    detail=f"{queryset.model._meta.label} {pk}"[:500],
+                )
+        raise Http404(_("Not found.")) from None
+
+
+def partners_visible_to(user: User) -> QuerySet[Partner]:
+    if user.is_vendor:
+        return Partner.objects.all()
+    return Partner.objects.filter(pk=user.partner_id)
+
+
+def end_customers_visible_to(user: User) -> QuerySet[EndCustomer]:
+    """The vendor sees all end customers, but only as pseudonyms (the API masks them, R1.3)."""
+    queryset = EndCustomer.objects.select_related("partner")
+    if user.is_vendor:
+        return queryset
+    return queryset.filter(partner_id=user.partner_id)
+
+
+def contact_persons_visible_to(user: User) -> QuerySet[ContactPerson]:
+    """Contact persons are the partner's; the vendor sees none without authorisation (R9.1)."""
+    if user.is_vendor:
+        return ContactPerson.objects.none()
+    return ContactPerson.objects.filter(end_customer__partner_id=user.partner_id)
+
+
+def users_visible_to(user: User) -> QuerySet[User]:
+    if user.is_vendor:
+        if user.role == Role.VENDOR_ADMIN:
+            return User.objects.select_related("partner")
+        return User.objects.filter(Q(organisation=user.organisation, partner__isnull=True))
+    if user.role == Role.PARTNER_ADMIN:
+        return User.objects.filter(partner_id=user.partner_id).select_related("partner")
+    return User.objects.filter(pk=user.pk)
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user)
+
+
+def search_end_customers(queryset: QuerySet[EndCustomer], text: str, *, user: User) -> QuerySet[EndCustomer]:
+    """Full-text-ish search over what the asker may see: the vendor never searches hidden names."""
+    text = text.strip()
+    if not text:
+        return queryset
+    if user.is_vendor:
+        return queryset.filter(Q(name_revealed=True, name__icontains=text) | Q(city__icontains=text))
+    return queryset.filter(Q(name__icontains=text) | Q(city__icontains=text) | Q(contacts__name__icontains=text)).distinct()
+
+
+def security_log_visible_to(user: User) -> QuerySet[SecurityLog]:
+    if user.is_vendor and user.role == Role.VENDOR_ADMIN:
+        return SecurityLog.objects.select_related("user")
+    if user.role == Role.PARTNER_ADMIN:
+        return SecurityLog.objects.filter(user__partner_id=user.partner_id).select_related("user")
+    return SecurityLog.objects.filter(user=user)

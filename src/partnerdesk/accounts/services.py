@@ -1,0 +1,286 @@
+"""Every write to accounts data: plain keyword-only functions that check the acting user's right."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import PARTNER_ROLES, VENDOR_ROLES, OrganisationKind, Role, SecurityEvent
+from .models import ApiToken, ContactPerson, EndCustomer, Partner, SecurityLog, User, UserSession
+
+TOKEN_PREFIX = "pd_"
+
+
+def ensure_role(user: User, *roles: str) -> None:
+    """Refuse with 403 when the acting user has none of the roles (R1.4)."""
+    if not user.is_active or user.role not in roles:
+        raise PermissionDenied(_("Your role does not allow this action."))
+
+
+def log_security_event(
+    *,
+    event: str,
+    user: User | None = None,
+    username: str = "",
+    ip_address: str | None = None,
+    method: str = "",
+    path: str = "",
+    detail: str = "",
+) -> SecurityLog:
+    return SecurityLog.objects.create(
+        event=event,
+        user=user,
+        username=(username or (user.email if user else ""))[:254],
+        ip_address=ip_address or None,
+        method=method[:10],
+        path=path[:500],
+        detail=detail[:500],
+    )
+
+
+def _clean(instance: Any, exclude: Iterable[str] = ()) -> None:
+    """Model validation as field errors, before anything is written (R13.1)."""
+    instance.full_clean(exclude=list(exclude), validate_unique=True)
+
+
+# --- partners -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_partner(*, acting_user: User, name: str, **fields: Any) -> Partner:
+    ensure_role(acting_user, Role.VENDOR_ADMIN, Role.SALES)
+    number = fields.pop("number", None)
+    if number is None:
+        number = (Partner.objects.select_for_update().aggregate(m=Max("number"))["m"] or 0) + 1
+    partner = Partner(name=name, number=number, **fields)
+    _clean(partner)
+    partner.save()
+    return partner
+
+
+@transaction.atomic
+def set_partner_active(*, acting_user: User, partner: Partner, active: bool) -> Partner:
+    """Disabling a partner ends all its users' sessions and API tokens at once (R1.5)."""
+    ensure_role(acting_user, Role.VENDOR_ADMIN)
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    partner.is_active = active
+    partner.save(update_fields=["is_active"])
+    if not active:
+        _end_sessions_and_tokens(User.objects.filter(partner=partner))
+    log_security_event(
+        event=SecurityEvent.PARTNER_ENABLED if active else SecurityEvent.PARTNER_DISABLED,
+        user=acting_user,
+        detail=f"partner {partner.pk} {partner.name}",
+    )
+    return partner
+
+
+# --- end customers ------------------------------------------------------------------------------
+
+END_CUSTOMER_FIELDS = ("name", "name_revealed", "street", "postal_code", "city", "country", "is_active")
+
+
+def _ensure_partner_staff_of(acting_user: User, partner: Partner) -> None:
+    ensure_role(acting_user, *PARTNER_ROLES)
+    if acting_user.partner_id != partner.pk:
+        # Selectors answer foreign ids with 404 before this; this is the last line of defence.
+        raise PermissionDenied(_("Your role does not allow this action."))
+
+
+def _replace_contacts(end_customer: EndCustomer, contacts: Iterable[Mapping[str, Any]]) -> None:
+    errors: dict[str, list[str]] = {}
+    new = []
+    for index, data in enumerate(contacts):
+        contact = ContactPerson(end_customer=end_customer, **data)
+        try:
+            contact.full_clean(exclude=["end_customer"])
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault(f"contacts.{index}.{field}", []).extend(messages)
+        new.append(contact)
+    if errors:
+        raise ValidationError(errors)
+    end_customer.contacts.all().delete()
+    ContactPerson.objects.bulk_create(new)
+
+
+@transaction.atomic
+def create_end_customer(
+    *, acting_user: User, partner: Partner, name: str, contacts: Iterable[Mapping[str, Any]] = (), **fields: Any
+) -> EndCustomer:
+    """A partner adds one of its customers; the number (and so the pseudonym) is fixed for life."""
+    _ensure_partner_staff_of(acting_user, partner)
+    unknown = set(fields) - set(END_CUSTOMER_FIELDS)
+    if unknown:
+        raise ValidationError({field: _("Unknown field.") for field in sorted(unknown)})
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    number = (EndCustomer.objects.filter(partner=locked).aggregate(m=Max("number"))["m"] or 0) + 1
+    end_customer = EndCustomer(partner=locked, number=number, name=name, **fields)
+    _clean(end_customer)
+    end_customer.save()
+    _replace_contacts(end_customer, contacts)
+    return end_customer
+
+
+@transaction.atomic
+def update_end_customer(
+    *,
+    acting_user: User,
+    end_customer: EndCustomer,
+    changes: Mapping[str, Any],
+    contacts: Iterable[Mapping[str, Any]] | None = None,
+) -> EndCustomer:
+    _ensure_partner_staff_of(acting_user, end_customer.partner)
+    unknown = set(changes) - set(END_CUSTOMER_FIELDS)
+    if unknown:
+        raise ValidationError({field: _("Unknown field.") for field in sorted(unknown)})
+    end_customer = EndCustomer.objects.select_for_update().get(pk=end_customer.pk)
+    for field, value in changes.items():
+        setattr(end_customer, field, value)
+    _clean(end_customer)
+    end_customer.save()
+    if contacts is not None:
+        _replace_contacts(end_customer, contacts)
+    return end_customer
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_user(
+    *,
+    acting_user: User | None,
+    email: str,
+    role: str,
+    password: str | None = None,
+    partner: Partner | None = None,
+    full_name: str = "",
+    language: str = "",
+) -> User:
+    """Vendor admins create anyone; partner admins create users of their own partner.
+
+    `acting_user=None` is the command line (an operator on the server).
+    """
+    if acting_user is not None:
+        if acting_user.role == Role.PARTNER_ADMIN:
+            if partner is None or partner.pk != acting_user.partner_id or role not in PARTNER_ROLES:
+                raise PermissionDenied(_("Your role does not allow this action."))
+        else:
+            ensure_role(acting_user, Role.VENDOR_ADMIN)
+    organisation = OrganisationKind.PARTNER if partner is not None else OrganisationKind.VENDOR
+    allowed = PARTNER_ROLES if partner is not None else VENDOR_ROLES
+    if role not in allowed:
+        raise ValidationError({"role": _("This role does not belong to the user's organisation.")})
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("A user with this e-mail address already exists.")})
+    user = User(email=email, role=role, partner=partner, organisation=organisation, full_name=full_name,
+                language=language)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    _clean(user, exclude=["password"])
+    user.save()
+    return user
+
+
+def _end_sessions_and_tokens(users: Any) -> None:
+    now = timezone.now()
+    UserSession.objects.filter(user__in=users).delete()
+    ApiToken.objects.filter(user__in=users, revoked_at__isnull=True).update(revoked_at=now)
+
+
+@transaction.atomic
+def set_user_active(*, acting_user: User, user: User, active: bool) -> User:
+    """Disabling a user ends its sessions and API tokens at once (R1.5)."""
+    if acting_user.role == Role.PARTNER_ADMIN:
+        if user.partner_id != acting_user.partner_id:
+            raise PermissionDenied(_("Your role does not allow this action."))
+    else:
+        ensure_role(acting_user, Role.VENDOR_ADMIN)
+    if user.pk == acting_user.pk and not active:
+        raise ValidationError({"is_active": _("You cannot disable yourself.")})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        _end_sessions_and_tokens(User.objects.filter(pk=user.pk))
+    log_security_event(
+        event=SecurityEvent.USER_ENABLED if active else SecurityEvent.USER_DISABLED,
+        user=acting_user,
+        detail=f"user {user.pk} {user.email}",
+    )
+    return user
+
+
+@transaction.atomic
+def set_user_language(*, acting_user: User, language: str) -> User:
+    if language not in ("", "de", "en"):
+        raise ValidationError({"language": _("Choose German, English or the browser language.")})
+    acting_user.language = language
+    acting_user.save(update_fields=["language"])
+    return acting_user
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_api_token(
+    *, acting_user: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new personal token; the raw token is returned once and only its hash is stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("This field is required.")})
+    if len(name) > 100:
+        raise ValidationError({"name": _("Use at most 100 characters.")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("The expiry must lie in the future.")})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=acting_user, name=name, prefix=raw[:10], token_hash=ApiToken.hash_of(raw), expires_at=expires_at
+    )
+    log_security_event(event=SecurityEvent.TOKEN_CREATED, user=acting_user, detail=f"token {token.pk}")
+    return token, raw
+
+
+@transaction.atomic
+def revoke_api_token(*, acting_user: User, token: ApiToken) -> ApiToken:
+    if token.user_id != acting_user.pk:
+        raise PermissionDenied(_("Your role does not allow this action."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        log_security_event(event=SecurityEvent.TOKEN_REVOKED, user=acting_user, detail=f"token {token.pk}")
+    return token
+
+
+def user_for_api_token(raw: str) -> User | None:
+    """The active user a raw token belongs to, or None (revoked, expired, disabled)."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__partner")
+        .filter(token_hash=ApiToken.hash_of(raw), revoked_at__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    if token is None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    user = token.user
+    if not user.is_active or (user.partner is not None and not user.partner.is_active):
+        return None
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return user

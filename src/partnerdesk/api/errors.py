@@ -1,0 +1,115 @@
+"""One error shape for every API failure: {"detail": ..., "errors": [{"field", "message"}]} (R13.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from partnerdesk.accounts.choices import SecurityEvent
+from partnerdesk.accounts.services import log_security_event
+
+# The request parts ninja names in an error location; the field is what follows them.
+_LOCATION_PARTS = {"body", "query", "path", "header", "cookie", "form", "file", "payload", "data", "filters"}
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    messages = {
+        "missing": _("This field is required."),
+        "int_parsing": _("Enter a whole number."),
+        "int_type": _("Enter a whole number."),
+        "float_parsing": _("Enter a number."),
+        "decimal_parsing": _("Enter a number."),
+        "bool_parsing": _("Enter true or false."),
+        "bool_type": _("Enter true or false."),
+        "string_type": _("Enter text."),
+        "string_too_long": _("Use at most %(max)s characters.") % {"max": ctx.get("max_length")},
+        "string_too_short": _("Use at least %(min)s characters.") % {"min": ctx.get("min_length")},
+        "date_parsing": _("Enter a date as YYYY-MM-DD."),
+        "date_from_datetime_parsing": _("Enter a date as YYYY-MM-DD."),
+        "datetime_parsing": _("Enter a date and time as ISO 8601 with a time zone."),
+        "datetime_from_date_parsing": _("Enter a date and time as ISO 8601 with a time zone."),
+        "timezone_aware": _("Give the time zone (for example +01:00 or Z)."),
+        "value_error": _("Enter a valid value."),
+        "enum": _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
+        "literal_error": _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
+        "greater_than": _("Enter a value greater than %(limit)s.") % {"limit": ctx.get("gt")},
+        "greater_than_equal": _("Enter a value of at least %(limit)s.") % {"limit": ctx.get("ge")},
+        "less_than": _("Enter a value less than %(limit)s.") % {"limit": ctx.get("lt")},
+        "less_than_equal": _("Enter a value of at most %(limit)s.") % {"limit": ctx.get("le")},
+        "list_type": _("Enter a list."),
+        "dict_type": _("Enter an object."),
+        "model_attributes_type": _("Enter an object."),
+        "json_invalid": _("The request body is not valid JSON."),
+        "extra_forbidden": _("Unknown field."),
+        "uuid_parsing": _("Enter a valid UUID."),
+    }
+    if kind in messages:
+        return messages[kind]
+    if kind.endswith("_parsing") or kind.endswith("_type"):
+        return _("Enter a valid value.")
+    return str(error.get("msg") or _("Enter a valid value."))
+
+
+def _field_of(location: list[Any] | tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location]
+    while parts and parts[0] in _LOCATION_PARTS:
+        parts.pop(0)
+    return ".".join(parts) or "body"
+
+
+def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "errors": errors or []}
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(NinjaValidationError)
+    def _request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        errors = [{"field": _field_of(e.get("loc", ())), "message": _pydantic_message(e)} for e in exc.errors]
+        return api.create_response(request, error_body(_("The request has invalid fields."), errors), status=422)
+
+    @api.exception_handler(ValidationError)
+    def _domain_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        if hasattr(exc, "error_dict"):
+            errors = [
+                {"field": field if field != "__all__" else "body", "message": str(message)}
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ]
+        else:
+            errors = [{"field": "body", "message": str(m)} for m in exc.messages]
+        return api.create_response(request, error_body(_("The request has invalid fields."), errors), status=422)
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, error_body(_("Not found.")), status=404)
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        user = getattr(request, "user", None)
+        log_security_event(
+            event=SecurityEvent.ACCESS_REFUSED,
+            user=user if user is not None and user.is_authenticated else None,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            method=request.method or "",
+            path=request.path,
+            detail=str(exc)[:500],
+        )
+        return api.create_response(
+            request, error_body(str(exc) or _("Your role does not allow this action.")), status=403
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return api.create_response(request, error_body(_("Authentication required.")), status=401)
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return api.create_response(request, error_body(str(exc)), status=exc.status_code)

@@ -1,0 +1,39 @@
+"""The REST API under /api/v1 (R12.2): each app contributes its router; the document is generated."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Router
+
+from partnerdesk.accounts.api import router as accounts_router
+
+from .auth import api_auth
+from .errors import install_error_handlers
+
+api = NinjaAPI(
+    title="partnerdesk API",
+    version="1",
+    description=(
+        "Tickets, contracts, time accounting and invoices between a software vendor and its partners. "
+        "Authenticate with `Authorization: Bearer <token>` (create one with `partnerdesk token create EMAIL` "
+        "or on your profile page). Errors have the shape "
+        '`{"detail": ..., "errors": [{"field": ..., "message": ...}]}`. '
+        "POST requests accept an `Idempotency-Key` header: a retry with the same key returns the first result."
+    ),
+    auth=api_auth,
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+
+health = Router(tags=["meta"])
+
+
+@health.get("/health", auth=None, summary="Liveness check")
+def get_health(request: HttpRequest) -> dict[str, str]:
+    return {"status": "ok"}
+
+
+api.add_router("", health)
+api.add_router("", accounts_router)

@@ -1,0 +1,213 @@
+"""Pages: thin views that parse input, call a selector or service, and render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from partnerdesk.accounts import selectors, services
+from partnerdesk.accounts.choices import Role
+from partnerdesk.accounts.models import User
+
+from .forms import ContactFormSet, EndCustomerForm, LanguageForm, TokenForm
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _page(request: HttpRequest, queryset: Any) -> Any:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    for field, field_messages in error.message_dict.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    context: dict[str, Any] = {"role_label": user.get_role_display()}
+    if user.is_vendor:
+        context["partner_count"] = selectors.partners_visible_to(user).filter(is_active=True).count()
+    else:
+        context["end_customer_count"] = selectors.end_customers_visible_to(user).filter(is_active=True).count()
+    if user.role in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
+        context["security_log"] = selectors.security_log_visible_to(user)[:10]
+    return render(request, "web/dashboard.html", context)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    language_form = LanguageForm(initial={"language": user.language})
+    token_form = TokenForm()
+    new_token = None
+    if request.method == "POST":
+        if "language" in request.POST:
+            language_form = LanguageForm(request.POST)
+            if language_form.is_valid():
+                services.set_user_language(acting_user=user, language=language_form.cleaned_data["language"])
+                messages.success(request, _("Your language was saved."))
+                return redirect("web:profile")
+        else:
+            token_form = TokenForm(request.POST)
+            if token_form.is_valid():
+                try:
+                    _, new_token = services.create_api_token(acting_user=user, name=token_form.cleaned_data["name"])
+                except ValidationError as error:
+                    _add_errors(token_form, error)
+                else:
+                    token_form = TokenForm()
+    return render(
+        request,
+        "web/profile.html",
+        {
+            "language_form": language_form,
+            "token_form": token_form,
+            "new_token": new_token,
+            "tokens": selectors.api_tokens_of(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    user = _user(request)
+    token = selectors.get_visible_or_404(selectors.api_tokens_of(user), token_id, user=user)
+    services.revoke_api_token(acting_user=user, token=token)
+    messages.success(request, _("The token was revoked."))
+    return redirect("web:profile")
+
+
+@login_required
+def partners(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.is_partner:
+        return redirect("web:partner", partner_id=user.partner_id)
+    query = request.GET.get("q", "").strip()
+    queryset = selectors.partners_visible_to(user)
+    if query:
+        queryset = queryset.filter(name__icontains=query)
+    return render(request, "web/partners.html", {"page": _page(request, queryset), "q": query})
+
+
+@login_required
+def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
+    user = _user(request)
+    partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
+    query = request.GET.get("q", "").strip()
+    end_customers = selectors.search_end_customers(
+        selectors.end_customers_visible_to(user).filter(partner=partner), query, user=user
+    )
+    template = "web/partials/end_customer_rows.html" if request.htmx else "web/partner.html"  # type: ignore[attr-defined]
+    return render(request, template, {"partner": partner, "page": _page(request, end_customers), "q": query})
+
+
+@login_required
+def end_customers(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.is_partner:
+        return redirect("web:partner", partner_id=user.partner_id)
+    return redirect("web:partners")
+
+
+@login_required
+def end_customer_create(request: HttpRequest, partner_id: int) -> HttpResponse:
+    user = _user(request)
+    partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
+    if user.role not in (Role.PARTNER_ADMIN, Role.L1_AGENT):
+        raise PermissionDenied(_("Your role does not allow this action."))
+    form = EndCustomerForm(request.POST or None)
+    formset = ContactFormSet(request.POST or None, prefix="contacts")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        contacts = [
+            {k: f.cleaned_data[k] for k in ("name", "email", "phone")}
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        data = dict(form.cleaned_data)
+        try:
+            end_customer = services.create_end_customer(
+                acting_user=user, partner=partner, contacts=contacts, **data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": end_customer.name})
+            return redirect("web:partner", partner_id=partner.pk)
+    return render(
+        request, "web/end_customer_form.html", {"partner": partner, "form": form, "formset": formset}
+    )
+
+
+@login_required
+def end_customer_edit(request: HttpRequest, partner_id: int, end_customer_id: int) -> HttpResponse:
+    user = _user(request)
+    queryset = selectors.end_customers_visible_to(user).filter(partner_id=partner_id)
+    end_customer = selectors.get_visible_or_404(queryset, end_customer_id, user=user)
+    if user.is_vendor:
+        return render(request, "web/end_customer_vendor.html", {"end_customer": end_customer})
+    form = EndCustomerForm(request.POST or None, instance=end_customer)
+    formset = ContactFormSet(request.POST or None, instance=end_customer, prefix="contacts")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        contacts = [
+            {k: f.cleaned_data[k] for k in ("name", "email", "phone")}
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        try:
+            services.update_end_customer(
+                acting_user=user, end_customer=end_customer, changes=form.cleaned_data, contacts=contacts
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("web:partner", partner_id=partner_id)
+    return render(
+        request,
+        "web/end_customer_form.html",
+        {"partner": end_customer.partner, "end_customer": end_customer, "form": form, "formset": formset},
+    )
+
+
+@login_required
+def users(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role not in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
+        raise PermissionDenied(_("Your role does not allow this action."))
+    query = request.GET.get("q", "").strip()
+    queryset = selectors.users_visible_to(user)
+    if query:
+        queryset = queryset.filter(email__icontains=query)
+    return render(request, "web/users.html", {"page": _page(request, queryset), "q": query})
+
+
+@login_required
+@require_POST
+def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _user(request)
+    target = selectors.get_visible_or_404(selectors.users_visible_to(user), user_id, user=user)
+    active = request.POST.get("is_active") == "1"
+    try:
+        services.set_user_active(acting_user=user, user=target, active=active)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("User enabled.") if active else _("User disabled; sessions and tokens ended."))
+    return redirect("web:users")
