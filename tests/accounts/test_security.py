@@ -1,0 +1,166 @@
+"""Login, lockout, disabling, tokens and the security log (R1.5), and idempotent writes (R13.3)."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client, override_settings
+
+import partnerdesk.settings as project_settings
+from partnerdesk.accounts.choices import Role, SecurityEvent
+from partnerdesk.accounts.models import ApiToken, EndCustomer, SecurityLog, User, UserSession
+from partnerdesk.accounts.services import create_api_token, set_partner_active, set_user_active
+from partnerdesk.api.models import IdempotencyRecord
+from tests.factories import PASSWORD
+
+
+def _login(client: Client, email: str, password: str = PASSWORD, address: str = "10.0.0.1"):
+    return client.post("/login/", {"username": email, "password": password}, REMOTE_ADDR=address)
+
+
+def test_argon2_is_the_production_password_hasher():
+    assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.mark.django_db
+def test_argon2_hashes_new_passwords(world):
+    with override_settings(PASSWORD_HASHERS=project_settings.PASSWORD_HASHERS):
+        user = world.user(Role.L1_AGENT)
+        user.set_password("another long passphrase")
+        assert user.password.startswith("argon2")
+
+
+@pytest.mark.django_db
+def test_r1_5_login_attempts_are_logged_with_who_and_when_in_utc(world, client):
+    email = world.user(Role.L1_AGENT).email
+    assert _login(client, email, "wrong").status_code == 200
+    assert _login(client, email).status_code == 302
+    failed = SecurityLog.objects.get(event=SecurityEvent.LOGIN_FAILED)
+    succeeded = SecurityLog.objects.get(event=SecurityEvent.LOGIN_SUCCEEDED)
+    assert failed.username == email and failed.ip_address == "10.0.0.1"
+    assert succeeded.user == world.user(Role.L1_AGENT)
+    assert succeeded.at.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.django_db
+def test_r1_5_lockout_is_keyed_on_user_and_address_together(world):
+    email = world.user(Role.L1_AGENT).email
+    attacker = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(attacker, email, "wrong", address="203.0.113.9")
+    # Locked for that address, even with the right password ...
+    assert _login(attacker, email, address="203.0.113.9").status_code == 429
+    assert SecurityLog.objects.filter(event=SecurityEvent.LOGIN_LOCKED_OUT).exists()
+    # ... but the real user logs in from elsewhere, and others from the same address are not locked.
+    assert _login(Client(), email, address="198.51.100.7").status_code == 302
+    assert _login(Client(), world.user(Role.PARTNER_ADMIN).email, address="203.0.113.9").status_code == 302
+
+
+@pytest.mark.django_db
+def test_r1_5_disabling_a_user_ends_its_sessions_and_tokens_at_once(world, api_as):
+    agent = world.user(Role.L1_AGENT)
+    browser = Client()
+    assert _login(browser, agent.email).status_code == 302
+    assert UserSession.objects.filter(user=agent).exists()
+    api = api_as(agent)
+    assert api.get("me").status_code == 200
+
+    set_user_active(acting_user=world.user(Role.PARTNER_ADMIN), user=agent, active=False)
+
+    assert not UserSession.objects.filter(user=agent).exists()
+    assert browser.get("/").status_code == 302  # back to the login page
+    assert api.get("me").status_code == 401
+    assert not ApiToken.objects.filter(user=agent, revoked_at__isnull=True).exists()
+    assert SecurityLog.objects.filter(event=SecurityEvent.TOKEN_REFUSED).exists()
+
+
+@pytest.mark.django_db
+def test_r1_5_disabling_a_partner_ends_all_its_users_sessions_and_tokens(world, api_as):
+    agent, admin = world.user(Role.L1_AGENT), world.user(Role.PARTNER_ADMIN)
+    browser = Client()
+    _login(browser, admin.email)
+    api = api_as(agent)
+    set_partner_active(acting_user=world.user(Role.VENDOR_ADMIN), partner=world.partner_a, active=False)
+    assert browser.get("/").status_code == 302
+    assert api.get("me").status_code == 401
+    assert _login(Client(), agent.email).status_code == 200  # login refused: form shown again
+    # The outsider partner is untouched.
+    assert api_as(world.outsider[Role.L1_AGENT]).get("me").status_code == 200
+
+
+@pytest.mark.django_db
+def test_r1_5_only_vendor_admin_disables_partners(world, api_as):
+    response = api_as(Role.SALES).post(f"partners/{world.partner_a.pk}/active", {"is_active": False})
+    assert response.status_code == 403
+    assert SecurityLog.objects.filter(event=SecurityEvent.ACCESS_REFUSED).exists()
+    world.partner_a.refresh_from_db()
+    assert world.partner_a.is_active
+
+
+@pytest.mark.django_db
+def test_r12_2_token_is_stored_hashed_and_works_as_bearer(world):
+    user = world.user(Role.L2_AGENT)
+    token, raw = create_api_token(acting_user=user, name="script")
+    assert raw not in token.token_hash and token.token_hash == ApiToken.hash_of(raw)
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/me")
+    assert response.json()["email"] == user.email
+
+
+@pytest.mark.django_db
+def test_r12_2_revoked_and_expired_tokens_are_refused(world, api_as):
+    api = api_as(Role.L2_AGENT)
+    token = ApiToken.objects.get(user=api.user)
+    assert api.post(f"tokens/{token.pk}/revoke").status_code == 200
+    assert api.get("me").status_code == 401
+
+
+@pytest.mark.django_db
+def test_r12_4_token_create_command_prints_a_working_token(world):
+    out = StringIO()
+    call_command("token", "create", world.user(Role.BILLING).email, stdout=out)
+    raw = out.getvalue().strip()
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/me").status_code == 200
+
+
+@pytest.mark.django_db
+def test_r12_4_demo_is_idempotent_and_prints_logins_as_json(db):
+    first, second = StringIO(), StringIO()
+    call_command("demo", "--json", stdout=first)
+    call_command("demo", "--json", stdout=second)
+    logins = json.loads(second.getvalue())
+    assert logins == json.loads(first.getvalue())
+    assert {login["role"] for login in logins} == {r.value for r in Role}
+    assert set(logins[0]) == {"email", "password", "role", "organisation"}
+    assert User.objects.count() == len(logins)
+    login = next(item for item in logins if item["role"] == Role.L1_AGENT)
+    assert _login(Client(), login["email"], login["password"]).status_code == 302
+
+
+@pytest.mark.django_db
+def test_r13_3_retried_post_with_same_idempotency_key_returns_first_result_and_writes_once(world, api_as):
+    api = api_as(Role.L1_AGENT)
+    url = f"partners/{world.partner_a.pk}/end-customers"
+    first = api.post(url, {"name": "Einmal GmbH"}, **{"Idempotency-Key": "abc-1"})
+    again = api.post(url, {"name": "Einmal GmbH"}, **{"Idempotency-Key": "abc-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert EndCustomer.objects.filter(name="Einmal GmbH").count() == 1
+    # The same key with another body is refused, naming the header.
+    other = api.post(url, {"name": "Anders GmbH"}, **{"Idempotency-Key": "abc-1"})
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert not EndCustomer.objects.filter(name="Anders GmbH").exists()
+
+
+@pytest.mark.django_db
+def test_r13_3_keys_are_per_caller(world, api_as):
+    url = f"partners/{world.partner_a.pk}/end-customers"
+    api_as(Role.L1_AGENT).post(url, {"name": "A GmbH"}, **{"Idempotency-Key": "k"})
+    response = api_as(Role.PARTNER_ADMIN).post(url, {"name": "B GmbH"}, **{"Idempotency-Key": "k"})
+    assert response.status_code == 201
+    assert IdempotencyRecord.objects.count() == 2
