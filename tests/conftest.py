@@ -12,7 +12,13 @@ from django.test import Client
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, Partner, User
 from partnerdesk.accounts.services import create_api_token
-from tests.factories import ContactPersonFactory, EndCustomerFactory, PartnerFactory, partner_user, vendor_user
+from tests.factories import (
+    ContactPersonFactory,
+    EndCustomerFactory,
+    PartnerFactory,
+    partner_user,
+    vendor_user,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -28,7 +28,13 @@ from partnerdesk.accounts.models import ApiToken, User
 from partnerdesk.accounts.services import create_api_token
 
 ALL_ROLES = [
-    Role.VENDOR_ADMIN, Role.SALES, Role.BILLING, Role.L2_AGENT, Role.L3_ENGINEER, Role.PARTNER_ADMIN, Role.L1_AGENT,
+    Role.VENDOR_ADMIN,
+    Role.SALES,
+    Role.BILLING,
+    Role.L2_AGENT,
+    Role.L3_ENGINEER,
+    Role.PARTNER_ADMIN,
+    Role.L1_AGENT,
 ]
 
 # Routes that need no tenant check, each with its reason.
@@ -60,7 +66,9 @@ class IdKind:
 
 def _other_token(world: Any, user: User) -> int:
     other = world.outsider[Role.L1_AGENT] if user.is_vendor else world.users[Role.L2_AGENT]
-    token = ApiToken.objects.filter(user=other).first() or create_api_token(acting_user=other, name="other")[0]
+    token = (
+        ApiToken.objects.filter(user=other).first() or create_api_token(acting_user=other, name="other")[0]
+    )
     return token.pk
 
 
@@ -96,7 +104,12 @@ WORLD_EXTENSIONS: list[Callable[[Any], None]] = []
 
 def _partner_markers(world: Any, user: User) -> list[str]:
     if user.is_partner:
-        return [world.partner_b.name, world.customer_b.name, world.contact_b.email, world.outsider[Role.L1_AGENT].email]
+        return [
+            world.partner_b.name,
+            world.customer_b.name,
+            world.contact_b.email,
+            world.outsider[Role.L1_AGENT].email,
+        ]
     # The vendor never sees contact persons (R9.1) nor unrevealed end-customer names (R1.3).
     return [world.contact_a.name, world.contact_a.email, world.contact_b.email, world.customer_a.name]
 
@@ -105,7 +118,12 @@ def _partner_markers(world: Any, user: User) -> list[str]:
 MARKERS: list[Callable[[Any, User], list[str]]] = [_partner_markers]
 
 # Tables whose rows a refused request may legitimately add (the refusal's own log, sessions, keys).
-VOLATILE_MODELS = {"accounts.SecurityLog", "accounts.UserSession", "api.IdempotencyRecord", "accounts.ApiToken"}
+VOLATILE_MODELS = {
+    "accounts.SecurityLog",
+    "accounts.UserSession",
+    "api.IdempotencyRecord",
+    "accounts.ApiToken",
+}
 
 
 def database_fingerprint() -> str:
@@ -259,14 +277,17 @@ def _send(client: Client, method: str, url: str, body: Any) -> Any:
     return getattr(client, method.lower())(url, data=json.dumps(body), content_type="application/json")
 
 
-def walk(world: Any, *, document: dict[str, Any], urlconf: Any = None, roles: list[str] | None = None) -> tuple[
-    list[Finding], set[str]
-]:
+def walk(
+    world: Any, *, document: dict[str, Any], urlconf: Any = None, roles: list[str] | None = None
+) -> tuple[list[Finding], set[str]]:
     """Walk every route as every role. Returns the findings and the set of routes that were exercised."""
     findings: list[Finding] = []
     exercised: set[str] = set()
-    routes = [r for r in api_routes(document) + page_routes(urlconf)
-              if r.path not in PUBLIC_ROUTES and not any(r.path.startswith(p) for p in EXCLUDED_PREFIXES)]
+    routes = [
+        r
+        for r in api_routes(document) + page_routes(urlconf)
+        if r.path not in PUBLIC_ROUTES and not any(r.path.startswith(p) for p in EXCLUDED_PREFIXES)
+    ]
     for route in routes:
         label = f"{route.method} {route.path}"
         unknown = [p for p in route.params if p not in ID_KINDS]
@@ -277,7 +298,9 @@ def walk(world: Any, *, document: dict[str, Any], urlconf: Any = None, roles: li
         if isinstance(body, dict):
             unknown_fields = [f for f in body_id_fields(body) if _id_kind_for_body_field(f) is None]
             if unknown_fields:
-                findings.append(Finding(label, "-", f"body id field(s) {unknown_fields} have no entry in ID_KINDS"))
+                findings.append(
+                    Finding(label, "-", f"body id field(s) {unknown_fields} have no entry in ID_KINDS")
+                )
                 continue
         for role in roles or ALL_ROLES:
             user = world.users[role]
@@ -294,7 +317,9 @@ def walk(world: Any, *, document: dict[str, Any], urlconf: Any = None, roles: li
                     assert kind is not None
                     foreign = kind.foreign(world, user)
                     if foreign is not None:
-                        legit = {f: (_id_kind_for_body_field(f).own(world, user)) for f in body_id_fields(body)}  # type: ignore[union-attr]
+                        legit = {
+                            f: (_id_kind_for_body_field(f).own(world, user)) for f in body_id_fields(body)
+                        }  # type: ignore[union-attr]
                         legit = {f: ([v] if f.endswith("_ids") else v) for f, v in legit.items()}
                         changed = {**body, **legit, field: [foreign] if field.endswith("_ids") else foreign}
                         attempts.append((f"body {field}", _fill(route.path, own), changed))
@@ -328,6 +353,11 @@ def walk(world: Any, *, document: dict[str, Any], urlconf: Any = None, roles: li
                     findings.append(Finding(label, role, f"foreign {what} changed the database"))
     uncovered = {f"{r.method} {r.path}" for r in routes} - exercised - {f.route for f in findings}
     for label in sorted(uncovered):
-        findings.append(Finding(label, "-", "no role could be sent a foreign id here; add an ID_KINDS entry or a "
-                                            "PUBLIC_ROUTES reason"))
+        findings.append(
+            Finding(
+                label,
+                "-",
+                "no role could be sent a foreign id here; add an ID_KINDS entry or a PUBLIC_ROUTES reason",
+            )
+        )
     return findings, exercised

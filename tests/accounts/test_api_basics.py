@@ -93,7 +93,10 @@ def test_r13_1_errors_are_in_german_for_german_clients(world, api_as):
         f"partners/{world.partner_a.pk}/end-customers", {}, **{"Accept-Language": "de"}
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0] == {"field": "name", "message": "Dieses Feld ist zwingend erforderlich."}
+    assert response.json()["errors"][0] == {
+        "field": "name",
+        "message": "Dieses Feld ist zwingend erforderlich.",
+    }
 
 
 def test_r12_2_pagination_limits_and_counts(world, api_as):

@@ -40,8 +40,15 @@ class UserAdmin(DjangoUserAdmin):
         ("Organisation", {"fields": ("organisation", "partner", "role")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "organisation", "partner", "role",
-                                                              "password1", "password2")}),)
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "organisation", "partner", "role", "password1", "password2"),
+            },
+        ),
+    )
 
 
 @admin.register(ApiToken)

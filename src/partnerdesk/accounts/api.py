@@ -206,7 +206,9 @@ def set_partner_active(request: HttpRequest, partner_id: int, payload: ActiveIn)
 def list_end_customers(request: HttpRequest, partner_id: int, q: str = ""):  # type: ignore[no-untyped-def]
     user = _user(request)
     partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
-    end_customers = selectors.end_customers_visible_to(user).filter(partner=partner).prefetch_related("contacts")
+    end_customers = (
+        selectors.end_customers_visible_to(user).filter(partner=partner).prefetch_related("contacts")
+    )
     end_customers = selectors.search_end_customers(end_customers, q, user=user)
     return end_customers
 
@@ -224,7 +226,9 @@ def create_end_customer(request: HttpRequest, partner_id: int, payload: EndCusto
 
 
 @router.get(
-    "/partners/{partner_id}/end-customers/{end_customer_id}", response=EndCustomerOut, summary="One end customer"
+    "/partners/{partner_id}/end-customers/{end_customer_id}",
+    response=EndCustomerOut,
+    summary="One end customer",
 )
 def get_end_customer(request: HttpRequest, partner_id: int, end_customer_id: int):  # type: ignore[no-untyped-def]
     user = _user(request)
@@ -266,7 +270,9 @@ def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyp
     user = _user(request)
     partner = None
     if payload.partner_id is not None:
-        partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), payload.partner_id, user=user)
+        partner = selectors.get_visible_or_404(
+            selectors.partners_visible_to(user), payload.partner_id, user=user
+        )
     created = services.create_user(
         acting_user=user,
         email=payload.email,
@@ -293,11 +299,18 @@ def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create a personal API token")
 def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-untyped-def]
-    token, raw = services.create_api_token(acting_user=_user(request), name=payload.name,
-                                           expires_at=payload.expires_at)
+    token, raw = services.create_api_token(
+        acting_user=_user(request), name=payload.name, expires_at=payload.expires_at
+    )
     return 201, TokenCreatedOut(
-        id=token.pk, name=token.name, prefix=token.prefix, created_at=token.created_at,
-        last_used_at=token.last_used_at, expires_at=token.expires_at, revoked_at=token.revoked_at, token=raw,
+        id=token.pk,
+        name=token.name,
+        prefix=token.prefix,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        expires_at=token.expires_at,
+        revoked_at=token.revoked_at,
+        token=raw,
     )
 
 

@@ -56,10 +56,24 @@ PARTNERS = [
         "email": "support@nordlicht-it.example",
         "domain": "nordlicht-it.example",
         "end_customers": [
-            ("Bäckerei Hansen KG", "Kiel", [("Jens Hansen", "j.hansen@baeckerei-hansen.example", "+49 431 555010")]),
-            ("Reederei Petersen AG", "Hamburg", [("Maren Petersen", "it@reederei-petersen.example", "+49 40 555222"),
-                                                 ("Ole Brandt", "o.brandt@reederei-petersen.example", "+49 40 555223")]),
-            ("Praxis Dr. Wolff", "Lübeck", [("Dr. Katrin Wolff", "praxis@wolff-luebeck.example", "+49 451 555900")]),
+            (
+                "Bäckerei Hansen KG",
+                "Kiel",
+                [("Jens Hansen", "j.hansen@baeckerei-hansen.example", "+49 431 555010")],
+            ),
+            (
+                "Reederei Petersen AG",
+                "Hamburg",
+                [
+                    ("Maren Petersen", "it@reederei-petersen.example", "+49 40 555222"),
+                    ("Ole Brandt", "o.brandt@reederei-petersen.example", "+49 40 555223"),
+                ],
+            ),
+            (
+                "Praxis Dr. Wolff",
+                "Lübeck",
+                [("Dr. Katrin Wolff", "praxis@wolff-luebeck.example", "+49 451 555900")],
+            ),
         ],
     },
     {
@@ -72,8 +86,16 @@ PARTNERS = [
         "email": "service@alpen-it.example",
         "domain": "alpen-it.example",
         "end_customers": [
-            ("Brauerei Huber GmbH", "Rosenheim", [("Franz Huber", "f.huber@brauerei-huber.example", "+49 8031 55501")]),
-            ("Steuerkanzlei Maier", "Augsburg", [("Sabine Maier", "kanzlei@maier-steuer.example", "+49 821 555777")]),
+            (
+                "Brauerei Huber GmbH",
+                "Rosenheim",
+                [("Franz Huber", "f.huber@brauerei-huber.example", "+49 8031 55501")],
+            ),
+            (
+                "Steuerkanzlei Maier",
+                "Augsburg",
+                [("Sabine Maier", "kanzlei@maier-steuer.example", "+49 821 555777")],
+            ),
         ],
     },
 ]
@@ -85,8 +107,12 @@ def _login(world: DemoWorld, user: User) -> None:
         user.set_password(password)
         user.save(update_fields=["password"])
     world.logins.append(
-        DemoLogin(email=user.email, password=password, role=user.role,
-                  organisation=user.partner.name if user.partner else user_vendor_name())
+        DemoLogin(
+            email=user.email,
+            password=password,
+            role=user.role,
+            organisation=user.partner.name if user.partner else user_vendor_name(),
+        )
     )
 
 
@@ -138,8 +164,12 @@ def load_parties() -> DemoWorld:
         ):
             user, _ = User.objects.get_or_create(
                 email=f"{local}@{domain}",
-                defaults={"full_name": f"{full_name} ({partner.code})", "role": role,
-                          "organisation": OrganisationKind.PARTNER, "partner": partner},
+                defaults={
+                    "full_name": f"{full_name} ({partner.code})",
+                    "role": role,
+                    "organisation": OrganisationKind.PARTNER,
+                    "partner": partner,
+                },
             )
             _login(world, user)
     return world

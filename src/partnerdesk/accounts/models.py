@@ -84,7 +84,9 @@ class EndCustomer(models.Model):
     number = models.PositiveIntegerField(_("customer number"))
     name = models.CharField(_("organisation name"), max_length=200)
     name_revealed = models.BooleanField(
-        _("name visible to the vendor"), default=False, help_text=_("Show the organisation name to the vendor.")
+        _("name visible to the vendor"),
+        default=False,
+        help_text=_("Show the organisation name to the vendor."),
     )
     street = models.CharField(_("street"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
@@ -156,7 +158,12 @@ class User(AbstractUser):
     full_name = models.CharField(_("name"), max_length=200, blank=True)
     organisation = models.CharField(_("organisation"), max_length=10, choices=OrganisationKind.choices)
     partner = models.ForeignKey(
-        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("partner")
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("partner"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, blank=True, default="")
@@ -183,7 +190,9 @@ class User(AbstractUser):
                 name="user_role_matches_organisation",
                 condition=(
                     models.Q(organisation=OrganisationKind.VENDOR, role__in=[r.value for r in VENDOR_ROLES])
-                    | models.Q(organisation=OrganisationKind.PARTNER, role__in=[r.value for r in PARTNER_ROLES])
+                    | models.Q(
+                        organisation=OrganisationKind.PARTNER, role__in=[r.value for r in PARTNER_ROLES]
+                    )
                 ),
             ),
             models.UniqueConstraint(Lower("email"), name="user_email_case_insensitive"),

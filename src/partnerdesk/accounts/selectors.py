@@ -79,7 +79,9 @@ def search_end_customers(queryset: QuerySet[EndCustomer], text: str, *, user: Us
         return queryset
     if user.is_vendor:
         return queryset.filter(Q(name_revealed=True, name__icontains=text) | Q(city__icontains=text))
-    return queryset.filter(Q(name__icontains=text) | Q(city__icontains=text) | Q(contacts__name__icontains=text)).distinct()
+    return queryset.filter(
+        Q(name__icontains=text) | Q(city__icontains=text) | Q(contacts__name__icontains=text)
+    ).distinct()
 
 
 def security_log_visible_to(user: User) -> QuerySet[SecurityLog]:

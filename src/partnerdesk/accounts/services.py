@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from .choices import PARTNER_ROLES, VENDOR_ROLES, OrganisationKind, Role, SecurityEvent
 from .models import ApiToken, ContactPerson, EndCustomer, Partner, SecurityLog, User, UserSession
 
-TOKEN_PREFIX = "pd_"
+TOKEN_PREFIX = "pd_"  # noqa: S105 (a marker, not a secret)
 
 
 def ensure_role(user: User, *roles: str) -> None:
@@ -114,7 +114,12 @@ def _replace_contacts(end_customer: EndCustomer, contacts: Iterable[Mapping[str,
 
 @transaction.atomic
 def create_end_customer(
-    *, acting_user: User, partner: Partner, name: str, contacts: Iterable[Mapping[str, Any]] = (), **fields: Any
+    *,
+    acting_user: User,
+    partner: Partner,
+    name: str,
+    contacts: Iterable[Mapping[str, Any]] = (),
+    **fields: Any,
 ) -> EndCustomer:
     """A partner adds one of its customers; the number (and so the pseudonym) is fixed for life."""
     _ensure_partner_staff_of(acting_user, partner)
@@ -183,8 +188,14 @@ def create_user(
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("A user with this e-mail address already exists.")})
-    user = User(email=email, role=role, partner=partner, organisation=organisation, full_name=full_name,
-                language=language)
+    user = User(
+        email=email,
+        role=role,
+        partner=partner,
+        organisation=organisation,
+        full_name=full_name,
+        language=language,
+    )
     if password:
         user.set_password(password)
     else:

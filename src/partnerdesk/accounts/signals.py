@@ -24,14 +24,17 @@ def _path(request: Any) -> str:
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    log_security_event(event=SecurityEvent.LOGIN_SUCCEEDED, user=user, ip_address=_address(request),
-                       path=_path(request))
+    log_security_event(
+        event=SecurityEvent.LOGIN_SUCCEEDED, user=user, ip_address=_address(request), path=_path(request)
+    )
 
 
 @receiver(user_logged_out)
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        log_security_event(event=SecurityEvent.LOGOUT, user=user, ip_address=_address(request), path=_path(request))
+        log_security_event(
+            event=SecurityEvent.LOGOUT, user=user, ip_address=_address(request), path=_path(request)
+        )
 
 
 @receiver(user_login_failed)
@@ -46,5 +49,9 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
 
 @receiver(user_locked_out)
 def _locked_out(sender: Any, request: Any, username: str, ip_address: str, **kwargs: Any) -> None:
-    log_security_event(event=SecurityEvent.LOGIN_LOCKED_OUT, username=username or "", ip_address=ip_address,
-                       path=_path(request))
+    log_security_event(
+        event=SecurityEvent.LOGIN_LOCKED_OUT,
+        username=username or "",
+        ip_address=ip_address,
+        path=_path(request),
+    )

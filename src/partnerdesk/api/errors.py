@@ -7,9 +7,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import REF_TEMPLATE
 
 from partnerdesk.accounts.choices import SecurityEvent
 from partnerdesk.accounts.services import log_security_event
@@ -65,6 +66,18 @@ def _field_of(location: list[Any] | tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    """The body of every API error."""
+
+    detail: str
+    errors: list[FieldErrorOut]
+
+
 def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     return {"detail": detail, "errors": errors or []}
 
@@ -73,7 +86,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def _request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = [{"field": _field_of(e.get("loc", ())), "message": _pydantic_message(e)} for e in exc.errors]
-        return api.create_response(request, error_body(_("The request has invalid fields."), errors), status=422)
+        return api.create_response(
+            request, error_body(_("The request has invalid fields."), errors), status=422
+        )
 
     @api.exception_handler(ValidationError)
     def _domain_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -85,7 +100,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
             ]
         else:
             errors = [{"field": "body", "message": str(m)} for m in exc.messages]
-        return api.create_response(request, error_body(_("The request has invalid fields."), errors), status=422)
+        return api.create_response(
+            request, error_body(_("The request has invalid fields."), errors), status=422
+        )
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -113,3 +130,62 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return api.create_response(request, error_body(str(exc)), status=exc.status_code)
+
+
+# The error responses every operation can give, added to the generated document in one place so that
+# no route can forget them: (status, description, applies to the operation?).
+_ERROR_RESPONSES: tuple[tuple[str, str, Any], ...] = (
+    (
+        "401",
+        "Authentication required: no, an unknown, a revoked or an expired token.",
+        lambda path, method, op: bool(op.get("security")),
+    ),
+    (
+        "403",
+        "Your role does not allow this action (or the session's CSRF check failed).",
+        lambda path, method, op: bool(op.get("security")),
+    ),
+    (
+        "404",
+        "Not found. Objects of other partners are answered exactly like missing ones.",
+        lambda path, method, op: "{" in path,
+    ),
+    (
+        "409",
+        "A request with this Idempotency-Key is still in progress.",
+        lambda path, method, op: method == "post",
+    ),
+    (
+        "422",
+        "Invalid input: `errors` names each field and its problem.",
+        lambda path, method, op: bool(op.get("parameters") or op.get("requestBody")),
+    ),
+)
+
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "A retry with the same key returns the first result and changes nothing (R13.3).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
+def declare_error_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """Add the shared error responses (and the Idempotency-Key header on POST) to every operation."""
+    error_schema = ErrorOut.model_json_schema(ref_template=REF_TEMPLATE)
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    components.update(error_schema.pop("$defs", {}))
+    components["ErrorOut"] = error_schema
+    content = {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="ErrorOut")}}}
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method == "post":
+                parameters = operation.setdefault("parameters", [])
+                if not any(p.get("name", "").lower() == "idempotency-key" for p in parameters):
+                    parameters.append(dict(IDEMPOTENCY_KEY_PARAMETER))
+            responses = operation.setdefault("responses", {})
+            for status, description, applies in _ERROR_RESPONSES:
+                if applies(path, method, operation):
+                    responses.setdefault(status, {"description": description, "content": content})
+    return document

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
-from ninja import NinjaAPI, Router
+from ninja import NinjaAPI, Router, Schema
 
 from partnerdesk.accounts.api import router as accounts_router
 
 from .auth import api_auth
-from .errors import install_error_handlers
+from .errors import declare_error_responses, install_error_handlers
 
-api = NinjaAPI(
+
+class PartnerdeskAPI(NinjaAPI):
+    """Ninja's API whose document declares the shared error responses on every operation."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return declare_error_responses(document)
+
+
+api = PartnerdeskAPI(
     title="partnerdesk API",
     version="1",
     description=(
@@ -30,7 +41,11 @@ install_error_handlers(api)
 health = Router(tags=["meta"])
 
 
-@health.get("/health", auth=None, summary="Liveness check")
+class HealthOut(Schema):
+    status: str
+
+
+@health.get("/health", auth=None, response=HealthOut, summary="Liveness check")
 def get_health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok"}
 

@@ -14,7 +14,9 @@ urlpatterns = [
     path("partners/", views.partners, name="partners"),
     path("partners/<int:partner_id>/", views.partner_detail, name="partner"),
     path("end-customers/", views.end_customers, name="end_customers"),
-    path("partners/<int:partner_id>/end-customers/new/", views.end_customer_create, name="end_customer_create"),
+    path(
+        "partners/<int:partner_id>/end-customers/new/", views.end_customer_create, name="end_customer_create"
+    ),
     path(
         "partners/<int:partner_id>/end-customers/<int:end_customer_id>/",
         views.end_customer_edit,

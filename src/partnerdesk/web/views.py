@@ -44,7 +44,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if user.is_vendor:
         context["partner_count"] = selectors.partners_visible_to(user).filter(is_active=True).count()
     else:
-        context["end_customer_count"] = selectors.end_customers_visible_to(user).filter(is_active=True).count()
+        context["end_customer_count"] = (
+            selectors.end_customers_visible_to(user).filter(is_active=True).count()
+        )
     if user.role in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
         context["security_log"] = selectors.security_log_visible_to(user)[:10]
     return render(request, "web/dashboard.html", context)
@@ -67,7 +69,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             token_form = TokenForm(request.POST)
             if token_form.is_valid():
                 try:
-                    _, new_token = services.create_api_token(acting_user=user, name=token_form.cleaned_data["name"])
+                    _token, new_token = services.create_api_token(
+                        acting_user=user, name=token_form.cleaned_data["name"]
+                    )
                 except ValidationError as error:
                     _add_errors(token_form, error)
                 else:
@@ -209,5 +213,7 @@ def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("User enabled.") if active else _("User disabled; sessions and tokens ended."))
+        messages.success(
+            request, _("User enabled.") if active else _("User disabled; sessions and tokens ended.")
+        )
     return redirect("web:users")
