@@ -6,6 +6,7 @@ Every secret can also come from a file (``NAME_FILE``), for container secrets.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -242,6 +243,7 @@ PARTNERDESK_API_PAGE_SIZE = envint("PARTNERDESK_API_PAGE_SIZE", 50)
 PARTNERDESK_API_MAX_PAGE_SIZE = envint("PARTNERDESK_API_MAX_PAGE_SIZE", 200)
 NINJA_PAGINATION_PER_PAGE = PARTNERDESK_API_PAGE_SIZE
 NINJA_PAGINATION_MAX_LIMIT = PARTNERDESK_API_MAX_PAGE_SIZE
+NINJA_PAGINATION_CLASS = "partnerdesk.api.pagination.LimitOffset"  # bounded offset: never a 500
 PARTNERDESK_IDEMPOTENCY_TTL_HOURS = envint("PARTNERDESK_IDEMPOTENCY_TTL_HOURS", 24)
 
 # Support hours (R6.1): weekday -> open intervals, local to the zone; holidays from `holidays`.
@@ -250,3 +252,7 @@ SUPPORT_HOURS_COUNTRY = env("SUPPORT_HOURS_COUNTRY", "DE")
 SUPPORT_HOURS_SUBDIVISION = env("SUPPORT_HOURS_SUBDIVISION", "") or None
 SUPPORT_HOURS_CATEGORIES = tuple(envlist("SUPPORT_HOURS_CATEGORIES", "public"))
 SUPPORT_HOURS_CLOSED_DAYS = envlist("SUPPORT_HOURS_CLOSED_DAYS", "")  # ISO dates
+# JSON: weekday (0 = Monday) -> [["09:00", "17:00"], ...]; empty = the source's Mon-Thu 9-17, Fri 9-12.
+SUPPORT_HOURS_WEEKLY = json.loads(env("SUPPORT_HOURS_WEEKLY", "") or "null")
+# JSON: ISO date -> [["09:00", "12:00"]]: half days and other special hours.
+SUPPORT_HOURS_SPECIAL_DAYS = json.loads(env("SUPPORT_HOURS_SPECIAL_DAYS", "") or "{}")

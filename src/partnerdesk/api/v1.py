@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Router, Schema
 
 from partnerdesk.accounts.api import router as accounts_router
+from partnerdesk.tickets.api import router as tickets_router
 
 from .auth import api_auth
 from .errors import declare_error_responses, install_error_handlers
@@ -52,3 +53,4 @@ def get_health(request: HttpRequest) -> dict[str, str]:
 
 api.add_router("", health)
 api.add_router("", accounts_router)
+api.add_router("", tickets_router)
