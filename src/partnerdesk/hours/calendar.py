@@ -38,6 +38,8 @@ Holidays and special days
 An interval belongs to the day it starts on. Precedence for a date: ``closed_days``
 (closed), then ``special_days`` (its own replacement intervals, even on a public holiday),
 then public holidays from the ``holidays`` package (closed), then the weekly schedule.
+Holiday names come in ``en_US`` unless ``language`` says otherwise, never in whatever
+language the server's locale would make the ``holidays`` package pick.
 
 Range
 -----
@@ -76,6 +78,7 @@ _ONE_DAY: Final = timedelta(days=1)
 _US_PER_S: Final = 1_000_000
 _MIN_YEAR: Final = 1900
 _MAX_YEAR: Final = 9000
+_FLOAT_EXACT_S: Final = 2**32
 
 VENDOR_WEEKLY: Final[Mapping[int, Sequence[IntervalSpec]]] = {
     0: [("09:00", "17:00")],
@@ -134,14 +137,6 @@ class _Year:
         self.cum_end = cum_end
         self.total = total
 
-    def open_before(self, t: int) -> int:
-        """Open microseconds in this bucket strictly before instant ``t``."""
-        i = bisect_right(self.starts, t) - 1
-        if i < 0:
-            return 0
-        end = self.ends[i]
-        return self.cum[i] + (t if t < end else end) - self.starts[i]
-
 
 def _validate_date(value: object, field: str) -> date:
     # datetime is a subclass of date; a datetime here is almost certainly a mistake.
@@ -156,6 +151,11 @@ class SupportCalendar:
     All arguments are timezone-aware datetimes in any zone (naive ones raise ``ValueError``);
     all results are in the calendar's zone, exact to the microsecond. Instances are immutable
     after construction apart from their internal cache, and safe to share between threads.
+
+    A result inside a repeated hour carries ``fold=1`` when it is the second occurrence.
+    Python compares and subtracts two datetimes of the *same* zone as wall clocks, and
+    makes ``==`` across zones false inside a repeated hour (PEP 495); compare instants
+    (``.timestamp()``, or after ``.astimezone(UTC)``) when that matters.
     """
 
     def __init__(
@@ -169,6 +169,7 @@ class SupportCalendar:
         closed_days: Mapping[date, str] | Iterable[date] = (),
         special_days: Mapping[date, Sequence[IntervalSpec]] | None = None,
         years: tuple[int, int] = (1990, 2100),
+        language: str | None = None,
     ) -> None:
         """Validate every setting up front; a bad one raises ``ValueError`` naming its field.
 
@@ -183,12 +184,15 @@ class SupportCalendar:
         :param special_days: dates with their own replacement intervals (24 Dec 09:00-12:00);
             they win over public holidays, so they can also open a holiday.
         :param years: first and last calendar year the calendar answers for.
+        :param language: language of holiday names (``"de"``, ``"en_US"``, ...). ``None`` means
+            ``en_US`` where the country has it, else the country's own language. Never taken
+            from the environment: the ``holidays`` package would otherwise follow ``LANG``.
         """
         self._weekly = parse_weekly(weekly)
         self._zone = self._validate_zone(timezone)
         self._years = self._validate_years(years)
-        self._country, self._subdivision, self._categories = self._validate_holidays(
-            country, subdivision, categories
+        self._country, self._subdivision, self._categories, self._language = self._validate_holidays(
+            country, subdivision, categories, language
         )
         self._closed = self._validate_closed(closed_days)
         self._special = self._validate_special(special_days)
@@ -211,6 +215,7 @@ class SupportCalendar:
         closed_days: Mapping[date, str] | Iterable[date] = (),
         special_days: Mapping[date, Sequence[IntervalSpec]] | None = None,
         years: tuple[int, int] = (1990, 2100),
+        language: str | None = None,
     ) -> SupportCalendar:
         """SPEC R6.1: Mon-Thu 09:00-17:00, Fri 09:00-12:00, Europe/Berlin, German public holidays.
 
@@ -226,6 +231,7 @@ class SupportCalendar:
             closed_days=closed_days,
             special_days=special_days,
             years=years,
+            language=language,
         )
 
     # ------------------------------------------------------------------ validation
@@ -256,32 +262,37 @@ class SupportCalendar:
 
     @staticmethod
     def _validate_holidays(
-        country: object, subdivision: object, categories: object
-    ) -> tuple[str | None, str | None, tuple[str, ...]]:
+        country: object, subdivision: object, categories: object, language: object
+    ) -> tuple[str | None, str | None, tuple[str, ...], str | None]:
         if isinstance(categories, str) or not isinstance(categories, Sequence) or not categories:
             raise ValueError(f"categories: expected a non-empty sequence such as ('public',), got {categories!r}")
         cats = tuple(categories)
         if not all(isinstance(c, str) for c in cats):
             raise ValueError(f"categories: every category must be a string, got {categories!r}")
+        if language is not None and not isinstance(language, str):
+            raise ValueError(f"language: expected a language code such as 'de' or 'en_US', got {language!r}")
         if country is None:
             if subdivision is not None:
                 raise ValueError("subdivision: a subdivision needs a country")
-            return None, None, cats
+            return None, None, cats, None
         supported = holidays.list_supported_countries()
         if not isinstance(country, str) or country not in supported:
             raise ValueError(f"country: {country!r} is not a country the holidays package supports")
-        if subdivision is not None and (
-            not isinstance(subdivision, str) or subdivision not in supported[country]
-        ):
+        if subdivision is not None and (not isinstance(subdivision, str) or subdivision not in supported[country]):
             raise ValueError(
                 f"subdivision: {subdivision!r} is not a subdivision of {country}; "
                 f"known: {', '.join(supported[country])}"
             )
         try:
-            holidays.country_holidays(country, subdiv=subdivision, categories=cats, years=())
+            probe = holidays.country_holidays(country, subdiv=subdivision, categories=cats, years=())
         except (ValueError, NotImplementedError) as exc:
             raise ValueError(f"categories: {cats!r} rejected for {country}: {exc}") from exc
-        return country, subdivision, cats
+        languages = tuple(probe.supported_languages)
+        if language is None:
+            language = "en_US" if "en_US" in languages else probe.default_language
+        elif language not in languages:
+            raise ValueError(f"language: {language!r} is not available for {country}; known: {', '.join(languages)}")
+        return country, subdivision, cats, language
 
     @staticmethod
     def _validate_closed(closed_days: object) -> dict[date, str]:
@@ -338,16 +349,22 @@ class SupportCalendar:
     def categories(self) -> tuple[str, ...]:
         return self._categories
 
+    @property
+    def language(self) -> str | None:
+        """Language of holiday names; ``None`` only when there is no country."""
+        return self._language
+
     def describe_week(self) -> list[str]:
         """Display lines such as ``["Mon-Thu 09:00-17:00", "Fri 09:00-12:00", "Sat-Sun closed"]``."""
         return describe_week(self._weekly)
 
     def __repr__(self) -> str:
-        where = self._country if self._subdivision is None else f"{self._country}-{self._subdivision}"
-        return (
-            f"<SupportCalendar {'; '.join(self.describe_week())} ({self._zone.key}), "
-            f"holidays {where} {'+'.join(self._categories)}>"
-        )
+        if self._country is None:
+            holiday_text = "no public holidays"
+        else:
+            where = self._country if self._subdivision is None else f"{self._country}-{self._subdivision}"
+            holiday_text = f"holidays {where} {'+'.join(self._categories)}"
+        return f"<SupportCalendar {'; '.join(self.describe_week())} ({self._zone.key}), {holiday_text}>"
 
     # ------------------------------------------------------------------ days and holidays
 
@@ -358,7 +375,11 @@ class SupportCalendar:
                 cached = {}
             else:
                 found = holidays.country_holidays(
-                    self._country, subdiv=self._subdivision, categories=self._categories, years=year
+                    self._country,
+                    subdiv=self._subdivision,
+                    categories=self._categories,
+                    years=year,
+                    language=self._language,
                 )
                 cached = {day: name for day, name in found.items() if day.year == year}
             self._holiday_cache[year] = cached
@@ -479,12 +500,12 @@ class SupportCalendar:
     def _index(self, t: int) -> int:
         i = bisect_right(self._bounds, t) - 1
         if i < 0 or i >= self._nyears:
-            first, last = self._years
-            raise OutOfRangeError(
-                f"{self._from_us(t) if -(2**62) < t < 2**62 else t} is outside the calendar's years "
-                f"{first}-{last}"
-            )
+            raise self._outside(t)
         return i
+
+    def _outside(self, t: int) -> OutOfRangeError:
+        first, last = self._years
+        return OutOfRangeError(f"{self._from_us(t).isoformat()} is outside the calendar's years {first}-{last}")
 
     def _bucket(self, index: int) -> _Year:
         bucket = self._buckets[index]
@@ -500,6 +521,7 @@ class SupportCalendar:
 
     @staticmethod
     def _to_us(at: object, field: str) -> int:
+        """Epoch microseconds of an aware datetime; the slow, checking path (hot paths inline it)."""
         if not isinstance(at, datetime):
             raise TypeError(f"{field}: expected a timezone-aware datetime, got {type(at).__name__}")
         if at.tzinfo is None:
@@ -511,23 +533,44 @@ class SupportCalendar:
 
     def _from_us(self, t: int) -> datetime:
         seconds, micro = divmod(t, _US_PER_S)
-        result = datetime.fromtimestamp(seconds, self._zone)
-        return result.replace(microsecond=micro) if micro else result
+        if not micro:
+            return datetime.fromtimestamp(seconds, self._zone)
+        if -_FLOAT_EXACT_S < seconds < _FLOAT_EXACT_S:
+            # Exact: below 2**32 s the float's error stays under half a microsecond and
+            # fromtimestamp rounds to the nearest one; .replace(microsecond=) costs 3x more.
+            return datetime.fromtimestamp(t / _US_PER_S, self._zone)
+        return datetime.fromtimestamp(seconds, self._zone).replace(microsecond=micro)
 
     # ------------------------------------------------------------------ the questions (R6.2)
+    #
+    # The four hot methods inline the conversion, the bucket lookup and the prefix sum:
+    # each saved call is worth ~5% at the 100,000 ops/s target.
 
     def is_open(self, at: datetime) -> bool:
         """Whether support is open at instant ``at`` (intervals are half-open: closed at 17:00)."""
-        t = self._to_us(at, "at")
-        bucket = self._bucket(self._index(t))
-        i = bisect_right(bucket.starts, t) - 1
-        return i >= 0 and t < bucket.ends[i]
+        try:
+            t = (at - _EPOCH) // _ONE_US
+        except TypeError:
+            self._to_us(at, "at")
+            raise
+        i = bisect_right(self._bounds, t) - 1
+        if i < 0 or i >= self._nyears:
+            raise self._outside(t)
+        bucket = self._buckets[i] or self._build(i)
+        j = bisect_right(bucket.starts, t) - 1
+        return j >= 0 and t < bucket.ends[j]
 
     def next_open(self, at: datetime) -> datetime:
         """``at`` itself (in the calendar's zone) when open, else the next opening instant."""
-        t = self._to_us(at, "at")
-        index = self._index(t)
-        bucket = self._bucket(index)
+        try:
+            t = (at - _EPOCH) // _ONE_US
+        except TypeError:
+            self._to_us(at, "at")
+            raise
+        index = bisect_right(self._bounds, t) - 1
+        if index < 0 or index >= self._nyears:
+            raise self._outside(t)
+        bucket = self._buckets[index] or self._build(index)
         i = bisect_right(bucket.starts, t) - 1
         if i >= 0 and t < bucket.ends[i]:
             return self._from_us(t)
@@ -550,16 +593,28 @@ class SupportCalendar:
         ``between(u, start) == -duration`` (so one hour before Friday 09:00 is Thursday 16:00,
         and eight hours before it is Thursday 09:00, not Wednesday 17:00).
         """
-        t = self._to_us(start, "start")
-        if not isinstance(duration, timedelta):
-            raise TypeError(f"duration: expected a timedelta, got {type(duration).__name__}")
-        d = duration // _ONE_US
+        try:
+            t = (start - _EPOCH) // _ONE_US
+            d = duration // _ONE_US
+        except TypeError:
+            self._to_us(start, "start")
+            if not isinstance(duration, timedelta):
+                raise TypeError(f"duration: expected a timedelta, got {type(duration).__name__}") from None
+            raise
         if d == 0:
             return self.next_open(start)
-        index = self._index(t)
-        bucket = self._bucket(index)
+        index = bisect_right(self._bounds, t) - 1
+        if index < 0 or index >= self._nyears:
+            raise self._outside(t)
+        bucket = self._buckets[index] or self._build(index)
+        starts = bucket.starts
+        i = bisect_right(starts, t) - 1
+        if i >= 0:
+            end = bucket.ends[i]
+            target = bucket.cum[i] + (t if t < end else end) - starts[i] + d
+        else:
+            target = d
         if d > 0:
-            target = bucket.open_before(t) + d
             while target > bucket.total:
                 target -= bucket.total
                 index += 1
@@ -568,7 +623,6 @@ class SupportCalendar:
                 bucket = self._bucket(index)
             i = bisect_left(bucket.cum_end, target)
         else:
-            target = bucket.open_before(t) + d
             while target < 0:
                 index -= 1
                 if index < 0:
@@ -580,23 +634,42 @@ class SupportCalendar:
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Support time inside ``[start, end)``; negative (``-between(end, start)``) when ``end < start``."""
-        a = self._to_us(start, "start")
-        b = self._to_us(end, "end")
+        try:
+            a = (start - _EPOCH) // _ONE_US
+            b = (end - _EPOCH) // _ONE_US
+        except TypeError:
+            self._to_us(start, "start")
+            self._to_us(end, "end")
+            raise
+        sign = 1
         if b < a:
-            return timedelta(microseconds=-self._between_us(b, a))
-        return timedelta(microseconds=self._between_us(a, b))
-
-    def _between_us(self, a: int, b: int) -> int:
-        ia = self._index(a)
-        ib = self._index(b)
-        bucket = self._bucket(ia)
-        before_a = bucket.open_before(a)
-        if ia == ib:
-            return bucket.open_before(b) - before_a
-        total = bucket.total - before_a
-        for index in range(ia + 1, ib):
-            total += self._bucket(index).total
-        return total + self._bucket(ib).open_before(b)
+            a, b, sign = b, a, -1
+        bounds, nyears, buckets = self._bounds, self._nyears, self._buckets
+        ia = bisect_right(bounds, a) - 1
+        ib = bisect_right(bounds, b) - 1
+        if ia < 0:
+            raise self._outside(a)
+        if ib >= nyears:
+            raise self._outside(b)
+        bucket = buckets[ia] or self._build(ia)
+        starts = bucket.starts
+        i = bisect_right(starts, a) - 1
+        if i >= 0:
+            stop = bucket.ends[i]
+            total = -(bucket.cum[i] + (a if a < stop else stop) - starts[i])
+        else:
+            total = 0
+        if ia != ib:
+            total += bucket.total
+            for index in range(ia + 1, ib):
+                total += (buckets[index] or self._build(index)).total
+            bucket = buckets[ib] or self._build(ib)
+            starts = bucket.starts
+        i = bisect_right(starts, b) - 1
+        if i >= 0:
+            stop = bucket.ends[i]
+            total += bucket.cum[i] + (b if b < stop else stop) - starts[i]
+        return _ONE_US * (total * sign)
 
     def next_open_slots(self, at: datetime, length: timedelta, count: int) -> list[tuple[datetime, datetime]]:
         """Up to ``count`` slots ``(start, end)`` of ``length``, each wholly inside support hours (R6.4).
