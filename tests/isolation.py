@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -66,9 +67,7 @@ class IdKind:
 
 def _other_token(world: Any, user: User) -> int:
     other = world.outsider[Role.L1_AGENT] if user.is_vendor else world.users[Role.L2_AGENT]
-    token = (
-        ApiToken.objects.filter(user=other).first() or create_api_token(acting_user=other, name="other")[0]
-    )
+    token = ApiToken.objects.filter(user=other).first() or create_api_token(acting_user=other, name="other")[0]
     return token.pk
 
 
@@ -149,6 +148,7 @@ class Route:
     path: str  # template with {name} placeholders
     params: list[str]
     body_schema: dict[str, Any] | None = None
+    multipart: bool = False
 
 
 def api_routes(document: dict[str, Any]) -> list[Route]:
@@ -158,10 +158,10 @@ def api_routes(document: dict[str, Any]) -> list[Route]:
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             params = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "path"]
-            body = (
-                operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-            )
-            routes.append(Route("api", method.upper(), path, params, body))
+            content = operation.get("requestBody", {}).get("content", {})
+            multipart = "multipart/form-data" in content
+            body = (content.get("multipart/form-data") or content.get("application/json") or {}).get("schema")
+            routes.append(Route("api", method.upper(), path, params, body, multipart))
     return routes
 
 
@@ -226,6 +226,8 @@ def example_value(schema: dict[str, Any], document: dict[str, Any], name: str = 
     if kind == "boolean":
         return True
     text_format = schema.get("format")
+    if text_format == "binary":
+        return SimpleUploadedFile("walker.txt", b"walker", content_type="text/plain")
     if text_format == "date":
         return "2030-01-07"
     if text_format == "date-time":
@@ -271,14 +273,27 @@ def _id_kind_for_body_field(field: str) -> IdKind | None:
     return ID_KINDS.get(name)
 
 
-def _send(client: Client, method: str, url: str, body: Any) -> Any:
+def _send(client: Client, method: str, url: str, body: Any, multipart: bool = False) -> Any:
     if method in {"GET", "DELETE"}:
         return getattr(client, method.lower())(url)
+    if multipart:  # a fresh file each time: an upload is consumed by the request that sends it
+        fresh = {
+            k: SimpleUploadedFile(v.name, b"walker", content_type=v.content_type)
+            if isinstance(v, SimpleUploadedFile)
+            else v
+            for k, v in body.items()
+        }
+        return getattr(client, method.lower())(url, data=fresh)
     return getattr(client, method.lower())(url, data=json.dumps(body), content_type="application/json")
 
 
 def walk(
-    world: Any, *, document: dict[str, Any], urlconf: Any = None, roles: list[str] | None = None
+    world: Any,
+    *,
+    document: dict[str, Any],
+    urlconf: Any = None,
+    roles: list[str] | None = None,
+    only: Callable[[str], bool] | None = None,
 ) -> tuple[list[Finding], set[str]]:
     """Walk every route as every role. Returns the findings and the set of routes that were exercised."""
     findings: list[Finding] = []
@@ -288,6 +303,8 @@ def walk(
         for r in api_routes(document) + page_routes(urlconf)
         if r.path not in PUBLIC_ROUTES and not any(r.path.startswith(p) for p in EXCLUDED_PREFIXES)
     ]
+    if only is not None:
+        routes = [r for r in routes if only(r.path)]
     for route in routes:
         label = f"{route.method} {route.path}"
         unknown = [p for p in route.params if p not in ID_KINDS]
@@ -298,9 +315,7 @@ def walk(
         if isinstance(body, dict):
             unknown_fields = [f for f in body_id_fields(body) if _id_kind_for_body_field(f) is None]
             if unknown_fields:
-                findings.append(
-                    Finding(label, "-", f"body id field(s) {unknown_fields} have no entry in ID_KINDS")
-                )
+                findings.append(Finding(label, "-", f"body id field(s) {unknown_fields} have no entry in ID_KINDS"))
                 continue
         for role in roles or ALL_ROLES:
             user = world.users[role]
@@ -317,9 +332,7 @@ def walk(
                     assert kind is not None
                     foreign = kind.foreign(world, user)
                     if foreign is not None:
-                        legit = {
-                            f: (_id_kind_for_body_field(f).own(world, user)) for f in body_id_fields(body)
-                        }  # type: ignore[union-attr]
+                        legit = {f: (_id_kind_for_body_field(f).own(world, user)) for f in body_id_fields(body)}  # type: ignore[union-attr]
                         legit = {f: ([v] if f.endswith("_ids") else v) for f, v in legit.items()}
                         changed = {**body, **legit, field: [foreign] if field.endswith("_ids") else foreign}
                         attempts.append((f"body {field}", _fill(route.path, own), changed))
@@ -343,7 +356,7 @@ def walk(
             for what, url, payload in attempts:
                 before = database_fingerprint()
                 if route.kind == "api":
-                    statuses = [_send(client, route.method, url, payload).status_code]
+                    statuses = [_send(client, route.method, url, payload, route.multipart).status_code]
                 else:
                     statuses = [client.get(url).status_code, client.post(url, data={}).status_code]
                 exercised.add(label)
@@ -361,3 +374,15 @@ def walk(
             )
         )
     return findings, exercised
+
+
+# --- apps' id kinds, world objects and markers -----------------------------------------------------
+import sys  # noqa: E402
+
+from tests.contracts import isolation_world as _contracts_isolation  # noqa: E402
+
+_contracts_isolation.register(sys.modules[__name__])
+
+from tests.tickets import isolation_world as _tickets_isolation  # noqa: E402
+
+_tickets_isolation.register(sys.modules[__name__])

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "partnerdesk.accounts",
     "partnerdesk.api",
     "partnerdesk.web",
+    "partnerdesk.contracts",
+    "partnerdesk.tickets",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +247,8 @@ NINJA_PAGINATION_PER_PAGE = PARTNERDESK_API_PAGE_SIZE
 NINJA_PAGINATION_MAX_LIMIT = PARTNERDESK_API_MAX_PAGE_SIZE
 NINJA_PAGINATION_CLASS = "partnerdesk.api.pagination.LimitOffset"  # bounded offset: never a 500
 PARTNERDESK_IDEMPOTENCY_TTL_HOURS = envint("PARTNERDESK_IDEMPOTENCY_TTL_HOURS", 24)
+# Partner admins and Sales are told when a term's included time reaches these percentages (R4.9).
+PARTNERDESK_QUOTA_THRESHOLDS = tuple(int(p) for p in envlist("PARTNERDESK_QUOTA_THRESHOLDS", "75,100"))
 
 # Support hours (R6.1): weekday -> open intervals, local to the zone; holidays from `holidays`.
 SUPPORT_HOURS_TIMEZONE = env("SUPPORT_HOURS_TIMEZONE", "Europe/Berlin")
@@ -256,3 +260,20 @@ SUPPORT_HOURS_CLOSED_DAYS = envlist("SUPPORT_HOURS_CLOSED_DAYS", "")  # ISO date
 SUPPORT_HOURS_WEEKLY = json.loads(env("SUPPORT_HOURS_WEEKLY", "") or "null")
 # JSON: ISO date -> [["09:00", "12:00"]]: half days and other special hours.
 SUPPORT_HOURS_SPECIAL_DAYS = json.loads(env("SUPPORT_HOURS_SPECIAL_DAYS", "") or "{}")
+
+# Tickets (R5.2, R5.8) and attachments.
+TICKET_REQUIRED_CAPTURE = envlist(
+    "TICKET_REQUIRED_CAPTURE",
+    "product,product_version,environment,description,steps_to_reproduce,expected_behaviour,actual_behaviour,"
+    "error_messages,business_impact,tried_by_first_level,manual_sections_consulted,category",
+)
+TICKET_REOPEN_DAYS = envint("TICKET_REOPEN_DAYS", 14)
+# A breach-risk notice goes out this many support minutes before a service-level due time (R6.3).
+SLA_BREACH_WARNING_MINUTES = envint("SLA_BREACH_WARNING_MINUTES", 60)
+ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+ATTACHMENT_CONTENT_TYPES = envlist(
+    "ATTACHMENT_CONTENT_TYPES",
+    "text/plain,text/csv,application/json,application/xml,text/xml,application/pdf,image/png,image/jpeg,image/gif,"
+    "application/zip,application/gzip,message/rfc822",
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024

@@ -1,16 +1,433 @@
-"""Tickets API: support hours (R6.5) ..."""
-
-from __future__ import annotations
+"""Tickets API: tickets, escalation and the levels, messages, attachments, history, defects, support hours."""
 
 from datetime import datetime
+from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+from pydantic import ConfigDict
 
-from .clocks import vendor_calendar
+from partnerdesk.accounts import selectors as account_selectors
+from partnerdesk.accounts.models import User
+from partnerdesk.api.pagination import LimitOffset
+from partnerdesk.contracts import selectors as contract_selectors
+
+from . import selectors, services
+from .choices import Category, HandBackReason, Level, MessageKind, TicketState
+from .clocks import support_minutes_left, vendor_calendar
+from .models import Attachment, ProductDefect, Ticket
 
 router = Router(tags=["tickets"])
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _asker(context: dict[str, Any] | None) -> User:
+    return context["request"].user  # type: ignore[index,no-any-return]
+
+
+CaptureText = Field(None, max_length=20_000)
+
+
+class CaptureIn(Strict):
+    product: str | None = Field(None, max_length=100)
+    product_version: str | None = Field(None, max_length=50)
+    environment: str | None = CaptureText
+    description: str | None = CaptureText
+    steps_to_reproduce: str | None = CaptureText
+    expected_behaviour: str | None = CaptureText
+    actual_behaviour: str | None = CaptureText
+    error_messages: str | None = CaptureText
+    business_impact: str | None = CaptureText
+    tried_by_first_level: str | None = CaptureText
+    manual_sections_consulted: str | None = CaptureText
+    category: Category | None = None
+
+
+class TicketIn(CaptureIn):
+    end_customer_id: int
+    subject: str = Field(..., min_length=1, max_length=200)
+
+
+class TicketPatch(CaptureIn):
+    subject: str | None = Field(None, min_length=1, max_length=200)
+    state: Literal["in_progress", "waiting_for_end_customer"] | None = None
+
+
+def _shown_end_customer(obj: Ticket, context: dict[str, Any]) -> str:
+    """The end customer's name for the partner, its pseudonym for the vendor unless revealed (R1.3)."""
+    customer = obj.end_customer
+    return customer.name if _asker(context).is_partner or customer.name_revealed else customer.pseudonym
+
+
+class DefectOut(Schema):
+    id: int
+    key: str
+    title: str
+    status: str
+    fixed_in_version: str
+
+
+class TicketOut(Schema):
+    id: int
+    partner_id: int
+    end_customer_id: int
+    end_customer: str = Field(..., description="Name for the partner; pseudonym for the vendor unless revealed")
+    subject: str
+    category: str
+    level: int
+    state: str
+    charged_contract_id: int | None
+    created_at: datetime
+    escalated_at: datetime | None
+    resolved_at: datetime | None
+    first_response_due_at: datetime | None
+    first_response_at: datetime | None
+    resolution_due_at: datetime | None
+    due_at: datetime | None
+    clock_paused: bool
+    support_minutes_left: int | None = Field(None, description="Until the running due time; negative when breached")
+    product: str
+    product_version: str
+    environment: str
+    description: str
+    steps_to_reproduce: str
+    expected_behaviour: str
+    actual_behaviour: str
+    error_messages: str
+    business_impact: str
+    tried_by_first_level: str
+    manual_sections_consulted: str
+    missing_for_escalation: list[str] = Field(..., description="Capture fields still empty (R5.2)")
+    defects: list[DefectOut]
+
+    resolve_end_customer = staticmethod(_shown_end_customer)
+
+    @staticmethod
+    def resolve_clock_paused(obj: Ticket) -> bool:
+        return obj.clock_paused_at is not None
+
+    @staticmethod
+    def resolve_support_minutes_left(obj: Ticket) -> int | None:
+        return support_minutes_left(obj.due_at, timezone.now())
+
+    @staticmethod
+    def resolve_missing_for_escalation(obj: Ticket) -> list[str]:
+        return [f for f in services.required_capture_fields() if not str(getattr(obj, f) or "").strip()]
+
+    @staticmethod
+    def resolve_defects(obj: Ticket) -> list[ProductDefect]:
+        return list(obj.defects.all())
+
+
+class TicketListOut(Schema):
+    id: int
+    partner_id: int
+    end_customer_id: int
+    end_customer: str
+    subject: str
+    category: str
+    level: int
+    state: str
+    created_at: datetime
+    due_at: datetime | None
+
+    resolve_end_customer = staticmethod(_shown_end_customer)
+
+
+class TicketFilters(Schema):
+    state: list[TicketState] | None = Field(None, description="One or more states")
+    level: Level | None = None
+    end_customer_id: int | None = None
+    category: Category | None = None
+    due_before: datetime | None = None
+    q: str | None = Field(None, max_length=200, description="Search in subject")
+    ordering: Literal["due", "-created_at", "created_at"] = "-created_at"
+
+
+@router.get("/tickets", response=list[TicketListOut], summary="Tickets you may see, filtered and ordered")
+@paginate(LimitOffset)
+def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    tickets = selectors.tickets_visible_to(user)
+    if filters.state:
+        tickets = tickets.filter(state__in=filters.state)
+    if filters.level is not None:
+        tickets = tickets.filter(level=filters.level)
+    if filters.end_customer_id is not None:
+        tickets = tickets.filter(end_customer_id=filters.end_customer_id)
+    if filters.category is not None:
+        tickets = tickets.filter(category=filters.category)
+    if filters.due_before is not None:
+        tickets = tickets.filter(due_at__lt=filters.due_before)
+    if filters.q:
+        tickets = tickets.filter(subject__icontains=filters.q.strip())
+    if filters.ordering == "due":
+        return tickets.filter(due_at__isnull=False).order_by("due_at", "id")
+    return tickets.order_by(filters.ordering, "-id" if filters.ordering.startswith("-") else "id")
+
+
+def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+    user = _user(request)
+    return account_selectors.get_visible_or_404(selectors.tickets_visible_to(user), ticket_id, user=user)
+
+
+def _reload(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_related("partner", "end_customer").prefetch_related("defects").get(pk=ticket.pk)
+
+
+@router.post("/tickets", response={201: TicketOut}, summary="Open a ticket for one of your end customers (R5.1)")
+def create_ticket(request: HttpRequest, payload: TicketIn):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    end_customer = account_selectors.get_visible_or_404(
+        account_selectors.end_customers_visible_to(user), payload.end_customer_id, user=user
+    )
+    data = payload.model_dump(exclude={"end_customer_id"}, exclude_none=True)
+    ticket = services.create_ticket(acting_user=user, end_customer=end_customer, **data)
+    return Status(201, _reload(ticket))
+
+
+@router.get("/tickets/{ticket_id}", response=TicketOut, summary="One ticket")
+def get_ticket(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+    return _reload(_ticket(request, ticket_id))
+
+
+@router.patch("/tickets/{ticket_id}", response=TicketOut, summary="Complete the capture or set a first-level state")
+def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatch):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    ticket = _ticket(request, ticket_id)
+    changes = payload.model_dump(exclude_unset=True)
+    state = changes.pop("state", None)
+    if changes:
+        ticket = services.update_capture(acting_user=user, ticket=ticket, changes=changes)
+    if state:
+        ticket = services.set_first_level_state(acting_user=user, ticket=ticket, state=state)
+    return _reload(ticket)
+
+
+class EscalateIn(Strict):
+    level: Literal[2, 3] = 2
+    contract_id: int | None = Field(None, description="Default: the covering contract with included time left, else S")
+    shared_message_ids: list[int] = Field([], description="First-level correspondence the vendor may see (R5.5)")
+    shared_attachment_ids: list[int] = []
+    note: str = Field("", max_length=5000)
+
+
+@router.post("/tickets/{ticket_id}/escalate", response=TicketOut, summary="Escalate to second or third level")
+def escalate(request: HttpRequest, ticket_id: int, payload: EscalateIn):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    ticket = _ticket(request, ticket_id)
+    contract = None
+    if payload.contract_id is not None:
+        contract = account_selectors.get_visible_or_404(
+            contract_selectors.contracts_visible_to(user), payload.contract_id, user=user
+        )
+    # Ids from outside are resolved first: another ticket's messages look like missing ones (404).
+    _all_visible(selectors.messages_visible_to(user, ticket), payload.shared_message_ids)
+    _all_visible(selectors.attachments_visible_to(user, ticket), payload.shared_attachment_ids)
+    ticket = services.escalate(
+        acting_user=user,
+        ticket=ticket,
+        level=payload.level,
+        contract=contract,
+        shared_message_ids=payload.shared_message_ids,
+        shared_attachment_ids=payload.shared_attachment_ids,
+        note=payload.note,
+    )
+    return _reload(ticket)
+
+
+def _all_visible(queryset: Any, ids: list[int]) -> None:
+    if ids and queryset.filter(pk__in=set(ids)).count() != len(set(ids)):
+        raise Http404
+
+
+class HandBackIn(Strict):
+    reason: HandBackReason
+    message: str = Field(..., min_length=1, max_length=20_000)
+
+
+@router.post("/tickets/{ticket_id}/hand-back", response=TicketOut, summary="Hand the ticket back to the partner (R5.6)")
+def hand_back(request: HttpRequest, ticket_id: int, payload: HandBackIn):  # type: ignore[no-untyped-def]
+    ticket = services.hand_back(
+        acting_user=_user(request), ticket=_ticket(request, ticket_id), reason=payload.reason, message=payload.message
+    )
+    return _reload(ticket)
+
+
+class NoteIn(Strict):
+    note: str = Field("", max_length=5000)
+
+
+class ReasonIn(Strict):
+    reason: str = Field(..., min_length=1, max_length=5000)
+
+
+@router.post("/tickets/{ticket_id}/resolve", response=TicketOut, summary="Resolve the ticket")
+def resolve(request: HttpRequest, ticket_id: int, payload: NoteIn):  # type: ignore[no-untyped-def]
+    ticket = services.resolve(acting_user=_user(request), ticket=_ticket(request, ticket_id), note=payload.note)
+    return _reload(ticket)
+
+
+@router.post("/tickets/{ticket_id}/reopen", response=TicketOut, summary="Reopen a resolved ticket within the window")
+def reopen(request: HttpRequest, ticket_id: int, payload: ReasonIn):  # type: ignore[no-untyped-def]
+    ticket = services.reopen(acting_user=_user(request), ticket=_ticket(request, ticket_id), reason=payload.reason)
+    return _reload(ticket)
+
+
+@router.post("/tickets/{ticket_id}/close", response=TicketOut, summary="Close a resolved ticket")
+def close(request: HttpRequest, ticket_id: int, payload: NoteIn):  # type: ignore[no-untyped-def]
+    ticket = services.close(acting_user=_user(request), ticket=_ticket(request, ticket_id), note=payload.note)
+    return _reload(ticket)
+
+
+class TransitionOut(Schema):
+    at: datetime
+    actor: str
+    from_state: str
+    to_state: str
+    from_level: int
+    to_level: int
+    reason: str
+    note: str
+
+    @staticmethod
+    def resolve_actor(obj: Any) -> str:
+        return str(obj.actor)
+
+
+@router.get("/tickets/{ticket_id}/history", response=list[TransitionOut], summary="Every transition (R5.8)")
+@paginate(LimitOffset)
+def history(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    return selectors.transitions_visible_to(user, _ticket(request, ticket_id))
+
+
+class MessageIn(Strict):
+    kind: MessageKind = MessageKind.THREAD
+    body: str = Field(..., min_length=1, max_length=100_000)
+
+
+class MessageOut(Schema):
+    id: int
+    kind: str
+    author_name: str
+    body: str
+    shared_with_vendor: bool
+    created_at: datetime
+
+
+@router.get("/tickets/{ticket_id}/messages", response=list[MessageOut], summary="Messages you may see (R5.9)")
+@paginate(LimitOffset)
+def list_messages(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+    return selectors.messages_visible_to(_user(request), _ticket(request, ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/messages", response={201: MessageOut}, summary="Write a message or a note")
+def post_message(request: HttpRequest, ticket_id: int, payload: MessageIn):  # type: ignore[no-untyped-def]
+    message = services.post_message(
+        acting_user=_user(request), ticket=_ticket(request, ticket_id), kind=payload.kind, body=payload.body
+    )
+    return Status(201, message)
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    kind: str
+    shared_with_vendor: bool
+    uploaded_at: datetime
+    download_url: str
+
+    @staticmethod
+    def resolve_download_url(obj: Attachment) -> str:
+        return f"/api/v1/tickets/{obj.ticket_id}/attachments/{obj.pk}/download"
+
+
+@router.get("/tickets/{ticket_id}/attachments", response=list[AttachmentOut], summary="Attachments you may see")
+@paginate(LimitOffset)
+def list_attachments(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+    return selectors.attachments_visible_to(_user(request), _ticket(request, ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/attachments", response={201: AttachmentOut}, summary="Upload an attachment")
+def upload_attachment(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    ticket_id: int,
+    file: File[UploadedFile],
+    kind: Form[MessageKind] = MessageKind.THREAD,
+    shared_with_vendor: Form[bool] = False,
+):
+    attachment = services.add_attachment(
+        acting_user=_user(request),
+        ticket=_ticket(request, ticket_id),
+        upload=file,
+        kind=kind,
+        shared_with_vendor=shared_with_vendor,
+    )
+    return Status(201, attachment)
+
+
+@router.get(
+    "/tickets/{ticket_id}/attachments/{attachment_id}/download",
+    response={200: None},
+    summary="Download an attachment (only for those who may see it)",
+)
+def download_attachment(request: HttpRequest, ticket_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    attachment = account_selectors.get_visible_or_404(
+        selectors.attachments_visible_to(user, _ticket(request, ticket_id)), attachment_id, user=user
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+
+
+class DefectIn(Strict):
+    key: str = Field(..., min_length=1, max_length=50)
+    title: str = Field("", max_length=200)
+    status: str | None = Field(None, max_length=20)
+    fixed_in_version: str | None = Field(None, max_length=50)
+
+
+class DefectPatch(Strict):
+    status: str | None = Field(None, max_length=20)
+    fixed_in_version: str | None = Field(None, max_length=50)
+
+
+@router.post("/tickets/{ticket_id}/defects", response={201: DefectOut}, summary="Link a product defect (R5.10)")
+def link_defect(request: HttpRequest, ticket_id: int, payload: DefectIn):  # type: ignore[no-untyped-def]
+    defect = services.link_defect(
+        acting_user=_user(request), ticket=_ticket(request, ticket_id), **payload.model_dump()
+    )
+    return Status(201, defect)
+
+
+@router.get("/defects", response=list[DefectOut], summary="Product defects you may see")
+@paginate(LimitOffset)
+def list_defects(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return selectors.defects_visible_to(_user(request))
+
+
+@router.patch("/defects/{defect_id}", response=DefectOut, summary="Change a defect's status (vendor)")
+def update_defect(request: HttpRequest, defect_id: int, payload: DefectPatch):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    defect = account_selectors.get_visible_or_404(selectors.defects_visible_to(user), defect_id, user=user)
+    return services.update_defect(acting_user=user, defect=defect, **payload.model_dump(exclude_unset=True))
 
 
 class ClosureOut(Schema):
@@ -40,12 +457,7 @@ def get_support_hours(request: HttpRequest) -> SupportHoursOut:
         open_now=calendar.is_open(now),
         next_open=calendar.next_open(now),
         next_closures=[
-            ClosureOut(
-                date=c.day.isoformat(),
-                name=c.name,
-                kind=c.kind,
-                hours=[f"{h}" for h in c.hours],
-            )
+            ClosureOut(date=c.day.isoformat(), name=c.name, kind=c.kind, hours=[str(h) for h in c.hours])
             for c in closures
         ],
     )

@@ -1,0 +1,205 @@
+"""The core of a ticket: whose it is, what it is about, its level, and the contract its time is charged to.
+
+Capture, escalation, messages and service-level clocks extend this model (tickets issue); the
+contracts app only needs the core, because time entries belong to a ticket (S prices per ticket).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Category, DefectStatus, Level, MessageKind, TicketState
+
+
+class Ticket(models.Model):
+    """A support case of one partner for one of its end customers."""
+
+    partner = models.ForeignKey(
+        "accounts.Partner", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("partner")
+    )
+    end_customer = models.ForeignKey(
+        "accounts.EndCustomer", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("end customer")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True, default="")
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, default=Level.FIRST)
+    state = models.CharField(_("state"), max_length=30, choices=TicketState.choices, default=TicketState.NEW)
+    # Set at escalation (R3.3): exactly one active contract covering the end customer.
+    charged_contract = models.ForeignKey(
+        "contracts.Contract",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("charged contract"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    # Service-level clocks (R6.3), in real instants computed with the support calendar.
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    clock_paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    # The earliest running due time (first response until answered, then resolution): queue order.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+
+    # Complete capture before escalation (R5.2); which fields are required is a setting.
+    product = models.CharField(_("product"), max_length=100, blank=True)
+    product_version = models.CharField(_("product version"), max_length=50, blank=True)
+    environment = models.TextField(_("environment"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    steps_to_reproduce = models.TextField(_("steps to reproduce"), blank=True)
+    expected_behaviour = models.TextField(_("expected behaviour"), blank=True)
+    actual_behaviour = models.TextField(_("actual behaviour"), blank=True)
+    error_messages = models.TextField(_("error messages or logs"), blank=True)
+    business_impact = models.TextField(_("business impact"), blank=True)
+    tried_by_first_level = models.TextField(_("what first level already tried"), blank=True)
+    manual_sections_consulted = models.TextField(_("manual sections consulted"), blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["partner", "level"], name="ticket_partner_level"),
+            # The partner's list (newest first) and the vendor's queue (by due time): see bench/.
+            models.Index(fields=["partner", "-created_at", "-id"], name="ticket_partner_created"),
+            models.Index(fields=["partner", "due_at", "id"], name="ticket_partner_due"),
+            models.Index(
+                fields=["due_at", "id"],
+                name="ticket_vendor_queue",
+                condition=models.Q(state__in=["escalated", "third_level"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(name="ticket_level_1_to_3", condition=models.Q(level__gte=1, level__lte=3)),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.level >= Level.SECOND
+
+
+class TicketTransition(models.Model):
+    """Every change of state or level: who, when, from, to and why (R5.8). Written with the change."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transitions")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_state = models.CharField(max_length=30, choices=TicketState.choices, blank=True)
+    to_state = models.CharField(max_length=30, choices=TicketState.choices)
+    from_level = models.PositiveSmallIntegerField(choices=Level.choices)
+    to_level = models.PositiveSmallIntegerField(choices=Level.choices)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("ticket transition")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.from_state} -> {self.to_state}"
+
+
+class Message(models.Model):
+    """A message on a ticket. Which side sees it depends on its kind and, for the partner's
+    first-level correspondence, on what the partner shared at escalation (R5.5, R5.9)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    author_name = models.CharField(_("author"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    shared_with_vendor = models.BooleanField(_("shared with the vendor"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.ticket.partner_id}/{instance.ticket_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file on a ticket, kept through Django's storage; served only to those who may see it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
+    shared_with_vendor = models.BooleanField(_("shared with the vendor"), default=False)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ProductDefect(models.Model):
+    """A defect in the vendor's product that tickets are linked to (R5.10)."""
+
+    key = models.CharField(_("defect id"), max_length=50, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(_("status"), max_length=20, choices=DefectStatus.choices, default=DefectStatus.OPEN)
+    fixed_in_version = models.CharField(_("fixed in version"), max_length=50, blank=True)
+    tickets = models.ManyToManyField(Ticket, related_name="defects", blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product defect")
+        verbose_name_plural = _("product defects")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+
+class SlaNotification(models.Model):
+    """A breach-risk notice for one ticket and clock, sent once (R6.3)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_notifications")
+    clock = models.CharField(max_length=20)  # "first_response" or "resolution"
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "clock", "due_at"], name="sla_notification_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.clock} {self.due_at}"

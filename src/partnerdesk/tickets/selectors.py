@@ -1,0 +1,51 @@
+"""Every read of tickets that depends on who asks; the only place that filters tickets by tenant."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from partnerdesk.accounts.models import User
+
+from .choices import Level, MessageKind
+from .models import Attachment, Message, ProductDefect, Ticket, TicketTransition
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    """Partner users see their own partner's tickets (R1.1); the vendor sees escalated ones only (R1.2)."""
+    queryset = Ticket.objects.select_related("partner", "end_customer__partner")
+    if not user.is_active:
+        return queryset.none()
+    if user.is_vendor:
+        # Escalated now, or handed back after an escalation: never tickets still at first level.
+        return queryset.filter(Q(level__gte=Level.SECOND) | Q(escalated_at__isnull=False))
+    return queryset.filter(partner_id=user.partner_id)
+
+
+def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
+    """Partner: everything but the vendor's internal notes. Vendor: the thread, its own notes, and the
+    first-level correspondence the partner shared at escalation; never partner-internal notes (R5.5, R5.9)."""
+    queryset = Message.objects.filter(ticket=ticket)
+    if user.is_vendor:
+        return queryset.filter(
+            Q(kind__in=[MessageKind.THREAD, MessageKind.VENDOR_NOTE])
+            | Q(kind=MessageKind.END_CUSTOMER, shared_with_vendor=True)
+        )
+    return queryset.exclude(kind=MessageKind.VENDOR_NOTE)
+
+
+def attachments_visible_to(user: User, ticket: Ticket) -> QuerySet[Attachment]:
+    queryset = Attachment.objects.filter(ticket=ticket)
+    if user.is_vendor:
+        return queryset.filter(shared_with_vendor=True).exclude(kind=MessageKind.PARTNER_NOTE)
+    return queryset.exclude(kind=MessageKind.VENDOR_NOTE)
+
+
+def defects_visible_to(user: User) -> QuerySet[ProductDefect]:
+    """The vendor sees every defect; a partner those linked to its own tickets (R5.10)."""
+    if user.is_vendor:
+        return ProductDefect.objects.all()
+    return ProductDefect.objects.filter(tickets__partner_id=user.partner_id).distinct()
+
+
+def transitions_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketTransition]:
+    return TicketTransition.objects.filter(ticket=ticket).select_related("actor")
