@@ -28,11 +28,11 @@ COMPLETE_CAPTURE = {
 }
 
 
-def captured_ticket(world: Any, **overrides: Any) -> Ticket:
+def captured_ticket(world: Any, subject: str = "VPN drops", **overrides: Any) -> Ticket:
     """A first-level ticket of partner A with a complete capture."""
     capture = {**COMPLETE_CAPTURE, **overrides}
     return services.create_ticket(
-        acting_user=world.user(Role.L1_AGENT), end_customer=world.customer_a, subject="VPN drops", **capture
+        acting_user=world.user(Role.L1_AGENT), end_customer=world.customer_a, subject=subject, **capture
     )
 
 

@@ -406,9 +406,11 @@ def _post(ticket: Ticket, author: User, kind: str, body: str) -> Message:
     return message
 
 
-def _allowed_kinds(user: User, ticket: Ticket) -> set[str]:
+def allowed_message_kinds(user: User, ticket: Ticket) -> set[str]:
+    """The kinds of message this user may write on this ticket (R5.9)."""
     if user.is_vendor:
-        return {MessageKind.THREAD, MessageKind.VENDOR_NOTE} if ticket.escalated_at else set()
+        works = user.role in VENDOR_WORKERS
+        return {MessageKind.THREAD, MessageKind.VENDOR_NOTE} if works and ticket.escalated_at else set()
     kinds = {MessageKind.PARTNER_NOTE, MessageKind.END_CUSTOMER}
     if ticket.escalated_at:
         kinds.add(MessageKind.THREAD)
@@ -429,7 +431,7 @@ def post_message(*, acting_user: User, ticket: Ticket, kind: str, body: str) -> 
     ticket = _lock(ticket)
     if kind not in MessageKind.values:
         raise ValidationError({"kind": _("Choose one of: %(choices)s.") % {"choices": ", ".join(MessageKind.values)}})
-    if kind not in _allowed_kinds(acting_user, ticket):
+    if kind not in allowed_message_kinds(acting_user, ticket):
         raise ValidationError({"kind": _("You cannot write this kind of message on this ticket.")})
     if not body.strip():
         raise ValidationError({"body": _("This field is required.")})
@@ -487,7 +489,7 @@ def add_attachment(
     else:
         _ensure_partner_of(acting_user, ticket)
     ticket = _lock(ticket)
-    if kind not in _allowed_kinds(acting_user, ticket):
+    if kind not in allowed_message_kinds(acting_user, ticket):
         raise ValidationError({"kind": _("You cannot add this kind of attachment on this ticket.")})
     content_type = _check_upload(upload)
     name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]

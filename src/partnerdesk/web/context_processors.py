@@ -14,11 +14,31 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, Any]] = []
     if user is not None and user.is_authenticated:
         items.append(("web:dashboard", _("Overview")))
+        items.append(("web:tickets", _("Queue") if user.is_vendor else _("Tickets")))
         if user.is_vendor:
             items.append(("web:partners", _("Partners")))
         else:
             items.append(("web:end_customers", _("End customers")))
+        items.append(("web:contracts", _("Contracts")))
         if user.role in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
             items.append(("web:users", _("Users")))
         items.append(("web:profile", _("Profile")))
-    return {"nav_items": items}
+    return {"nav_items": items, "nav_current": _current_section(request, user)}
+
+
+# Pages below a menu entry, so that the entry stays marked there.
+_PARTNER_PAGES = {"web:partner", "web:end_customer", "web:end_customer_create"}
+_TICKET_PAGES = {"web:ticket", "web:ticket_create"}
+_CONTRACT_PAGES = {"web:contract", "web:contract_create", "web:plans", "web:plan_create"}
+
+
+def _current_section(request: HttpRequest, user: Any) -> str:
+    match = getattr(request, "resolver_match", None)
+    view_name = match.view_name if match is not None else ""
+    if view_name in _PARTNER_PAGES and user is not None and user.is_authenticated:
+        return "web:partners" if user.is_vendor else "web:end_customers"
+    if view_name in _TICKET_PAGES:
+        return "web:tickets"
+    if view_name in _CONTRACT_PAGES:
+        return "web:contracts"
+    return view_name

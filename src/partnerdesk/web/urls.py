@@ -1,6 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from partnerdesk.contracts import views as contract_views
+from partnerdesk.tickets import views as ticket_views
+
 from . import views
 
 app_name = "web"
@@ -9,14 +12,13 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", views.switch_language, name="switch_language"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
     path("partners/", views.partners, name="partners"),
     path("partners/<int:partner_id>/", views.partner_detail, name="partner"),
     path("end-customers/", views.end_customers, name="end_customers"),
-    path(
-        "partners/<int:partner_id>/end-customers/new/", views.end_customer_create, name="end_customer_create"
-    ),
+    path("partners/<int:partner_id>/end-customers/new/", views.end_customer_create, name="end_customer_create"),
     path(
         "partners/<int:partner_id>/end-customers/<int:end_customer_id>/",
         views.end_customer_edit,
@@ -24,4 +26,31 @@ urlpatterns = [
     ),
     path("users/", views.users, name="users"),
     path("users/<int:user_id>/active/", views.user_active, name="user_active"),
+    # contracts and plans (partnerdesk.contracts)
+    path("contracts/", contract_views.contract_list, name="contracts"),
+    path("contracts/new/", contract_views.contract_create, name="contract_create"),
+    path("contracts/request/", contract_views.contract_request, name="contract_request"),
+    path("contracts/<int:contract_id>/", contract_views.contract_detail, name="contract"),
+    path("contracts/<int:contract_id>/cancel/", contract_views.contract_cancel, name="contract_cancel"),
+    path("contracts/<int:contract_id>/activate/", contract_views.contract_activate, name="contract_activate"),
+    path("plans/", contract_views.plan_list, name="plans"),
+    path("plans/new/", contract_views.plan_create, name="plan_create"),
+    # tickets (partnerdesk.tickets)
+    path("tickets/", ticket_views.ticket_list, name="tickets"),
+    path("tickets/new/", ticket_views.ticket_create, name="ticket_create"),
+    path("tickets/<int:ticket_id>/", ticket_views.ticket_detail, name="ticket"),
+    path("tickets/<int:ticket_id>/escalate/", ticket_views.ticket_escalate, name="ticket_escalate"),
+    path("tickets/<int:ticket_id>/hand-back/", ticket_views.ticket_hand_back, name="ticket_hand_back"),
+    path("tickets/<int:ticket_id>/resolve/", ticket_views.ticket_resolve, name="ticket_resolve"),
+    path("tickets/<int:ticket_id>/close/", ticket_views.ticket_close, name="ticket_close"),
+    path("tickets/<int:ticket_id>/reopen/", ticket_views.ticket_reopen, name="ticket_reopen"),
+    path("tickets/<int:ticket_id>/state/", ticket_views.ticket_state, name="ticket_state"),
+    path("tickets/<int:ticket_id>/messages/", ticket_views.ticket_message, name="ticket_message"),
+    path("tickets/<int:ticket_id>/attachments/", ticket_views.ticket_attachment, name="ticket_attachment"),
+    path(
+        "tickets/<int:ticket_id>/attachments/<int:attachment_id>/",
+        ticket_views.ticket_attachment_download,
+        name="ticket_attachment_download",
+    ),
+    path("tickets/<int:ticket_id>/defects/", ticket_views.ticket_defect, name="ticket_defect"),
 ]

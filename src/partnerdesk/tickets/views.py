@@ -1,0 +1,329 @@
+"""Ticket pages: the partner's first-level list, the vendor's queue by due time, and the ticket itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from partnerdesk.accounts import selectors as account_selectors
+from partnerdesk.accounts.models import User
+from partnerdesk.contracts import selectors as contract_selectors
+
+from . import selectors, services
+from .choices import Category, Level, MessageKind, TicketState
+from .clocks import support_minutes_left, vendor_calendar
+from .forms import AttachmentForm, CaptureForm, HandBackForm, MessageForm, TicketCreateForm
+from .models import Ticket
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+    user = _user(request)
+    return account_selectors.get_visible_or_404(selectors.tickets_visible_to(user), ticket_id, user=user)
+
+
+def _refusal(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            for problem in problems:
+                messages.error(request, f"{field}: {problem}" if field not in ("__all__", "state") else problem)
+    else:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+
+
+def _support_status() -> dict[str, Any]:
+    calendar, now = vendor_calendar(), timezone.now()
+    is_open = calendar.is_open(now)
+    return {"support_open": is_open, "support_next_open": None if is_open else calendar.next_open(now)}
+
+
+@login_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    """Partner: its tickets, newest first. Vendor: the queue of escalated tickets by due time (R6.3)."""
+    user = _user(request)
+    tickets = selectors.tickets_visible_to(user)
+    state = request.GET.get("state", "")
+    category = request.GET.get("category", "")
+    query = request.GET.get("q", "").strip()
+    if user.is_vendor and not state:
+        tickets = tickets.filter(state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL]).order_by("due_at", "id")
+    elif state in TicketState.values:
+        tickets = tickets.filter(state=state)
+    if category in Category.values:
+        tickets = tickets.filter(category=category)
+    if query:
+        tickets = tickets.filter(subject__icontains=query)
+    if not user.is_vendor or state:
+        tickets = tickets.order_by("-created_at", "-id")
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(t, support_minutes_left(t.due_at, now)) for t in page]
+    context = {
+        "page": page,
+        "rows": rows,
+        "q": query,
+        "state": state,
+        "category": category,
+        "states": TicketState.choices,
+        "categories": Category.choices,
+        **_support_status(),
+    }
+    template = "tickets/partials/ticket_rows.html" if getattr(request, "htmx", False) else "tickets/ticket_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def ticket_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.is_partner:
+        raise PermissionDenied(_("Only partners open tickets."))
+    end_customers = account_selectors.end_customers_visible_to(user).filter(is_active=True)
+    form = TicketCreateForm(request.POST or None, end_customers=end_customers)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "end_customer"}
+        try:
+            ticket = services.create_ticket(acting_user=user, end_customer=form.cleaned_data["end_customer"], **data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, _("Ticket opened."))
+            return redirect("web:ticket", ticket_id=ticket.pk)
+    return render(request, "tickets/ticket_create.html", {"form": form})
+
+
+@login_required
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    user = _user(request)
+    ticket = _ticket(request, ticket_id)
+    capture_form = None
+    if (
+        user.is_partner
+        and ticket.level == Level.FIRST
+        and ticket.state not in (TicketState.RESOLVED, TicketState.CLOSED)
+    ):
+        capture_form = CaptureForm(request.POST or None, instance=ticket)
+        if request.method == "POST" and capture_form.is_valid():
+            try:
+                services.update_capture(
+                    acting_user=user,
+                    ticket=ticket,
+                    changes={k: capture_form.cleaned_data[k] for k in capture_form.changed_data},
+                )
+            except (ValidationError, PermissionDenied) as error:
+                _refusal(request, error)
+            else:
+                messages.success(request, _("Capture saved."))
+            return redirect("web:ticket", ticket_id=ticket.pk)
+    now = timezone.now()
+    kinds = services.allowed_message_kinds(user, ticket)
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "capture_form": capture_form,
+        "missing": [f for f in services.required_capture_fields() if not str(getattr(ticket, f) or "").strip()],
+        "thread": selectors.messages_visible_to(user, ticket).select_related("author"),
+        "attachments": selectors.attachments_visible_to(user, ticket),
+        "history": selectors.transitions_visible_to(user, ticket),
+        "defects": ticket.defects.all(),
+        "message_form": MessageForm(kinds=kinds) if kinds and ticket.state != TicketState.CLOSED else None,
+        "attachment_form": AttachmentForm() if kinds and ticket.state != TicketState.CLOSED else None,
+        "hand_back_form": HandBackForm() if user.is_vendor else None,
+        "minutes_left": support_minutes_left(ticket.due_at, now),
+        **_support_status(),
+    }
+    if user.is_partner and ticket.state in (
+        TicketState.NEW,
+        TicketState.IN_PROGRESS,
+        TicketState.WAITING_FOR_END_CUSTOMER,
+    ):
+        context["covering"] = contract_selectors.contracts_covering(end_customer=ticket.end_customer, at=now)
+        context["default_contract"] = contract_selectors.default_contract_for(end_customer=ticket.end_customer, at=now)
+        context["shareable"] = selectors.messages_visible_to(user, ticket).filter(kind=MessageKind.END_CUSTOMER)
+        context["shareable_files"] = selectors.attachments_visible_to(user, ticket).exclude(
+            kind=MessageKind.PARTNER_NOTE
+        )
+    return render(request, "tickets/ticket_detail.html", context)
+
+
+def _act(request: HttpRequest, ticket_id: int, action: Any, done: str) -> HttpResponse:
+    """Run one service on a visible ticket; refusals become messages naming every problem."""
+    ticket = _ticket(request, ticket_id)
+    try:
+        action(ticket)
+    except (ValidationError, PermissionDenied) as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("web:ticket", ticket_id=ticket_id)
+
+
+def _ids(request: HttpRequest, name: str) -> list[int]:
+    return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
+
+
+@login_required
+@require_POST
+def ticket_escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    user = _user(request)
+    ticket = _ticket(request, ticket_id)
+    level = Level.THIRD if request.POST.get("level") == "3" else Level.SECOND
+    contract = None
+    if request.POST.get("contract_id", "").isdigit():
+        contract = account_selectors.get_visible_or_404(
+            contract_selectors.contracts_visible_to(user), int(request.POST["contract_id"]), user=user
+        )
+    message_ids, file_ids = _ids(request, "shared_message_ids"), _ids(request, "shared_attachment_ids")
+    for queryset, ids in (
+        (selectors.messages_visible_to(user, ticket), message_ids),
+        (selectors.attachments_visible_to(user, ticket), file_ids),
+    ):
+        for pk in ids:
+            account_selectors.get_visible_or_404(queryset, pk, user=user)
+    return _act(
+        request,
+        ticket_id,
+        lambda t: services.escalate(
+            acting_user=user,
+            ticket=t,
+            level=level,
+            contract=contract,
+            shared_message_ids=message_ids,
+            shared_attachment_ids=file_ids,
+            note=request.POST.get("note", ""),
+        ),
+        _("Ticket escalated."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_hand_back(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    form = HandBackForm(request.POST)
+    if not form.is_valid():
+        _ticket(request, ticket_id)
+        messages.error(request, _("Choose a reason and write a message to the partner."))
+        return redirect("web:ticket", ticket_id=ticket_id)
+    return _act(
+        request,
+        ticket_id,
+        lambda t: services.hand_back(acting_user=_user(request), ticket=t, **form.cleaned_data),
+        _("Ticket handed back to the partner."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_resolve(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _act(
+        request,
+        ticket_id,
+        lambda t: services.resolve(acting_user=_user(request), ticket=t, note=request.POST.get("note", "")),
+        _("Ticket resolved."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_close(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _act(request, ticket_id, lambda t: services.close(acting_user=_user(request), ticket=t), _("Ticket closed."))
+
+
+@login_required
+@require_POST
+def ticket_reopen(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _act(
+        request,
+        ticket_id,
+        lambda t: services.reopen(acting_user=_user(request), ticket=t, reason=request.POST.get("reason", "")),
+        _("Ticket reopened."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_state(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _act(
+        request,
+        ticket_id,
+        lambda t: services.set_first_level_state(
+            acting_user=_user(request), ticket=t, state=request.POST.get("state", "")
+        ),
+        _("State changed."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_message(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _act(
+        request,
+        ticket_id,
+        lambda t: services.post_message(
+            acting_user=_user(request), ticket=t, kind=request.POST.get("kind", ""), body=request.POST.get("body", "")
+        ),
+        _("Message added."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_attachment(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None:
+        _ticket(request, ticket_id)
+        messages.error(request, _("Choose a file."))
+        return redirect("web:ticket", ticket_id=ticket_id)
+    return _act(
+        request,
+        ticket_id,
+        lambda t: services.add_attachment(
+            acting_user=_user(request),
+            ticket=t,
+            upload=upload,
+            kind=request.POST.get("kind", MessageKind.THREAD),
+            shared_with_vendor=request.POST.get("shared_with_vendor") == "on",
+        ),
+        _("File attached."),
+    )
+
+
+@login_required
+def ticket_attachment_download(request: HttpRequest, ticket_id: int, attachment_id: int) -> FileResponse:
+    user = _user(request)
+    attachment = account_selectors.get_visible_or_404(
+        selectors.attachments_visible_to(user, _ticket(request, ticket_id)), attachment_id, user=user
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+
+
+@login_required
+@require_POST
+def ticket_defect(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _act(
+        request,
+        ticket_id,
+        lambda t: services.link_defect(
+            acting_user=_user(request), ticket=t, key=request.POST.get("key", ""), title=request.POST.get("title", "")
+        ),
+        _("Defect linked."),
+    )

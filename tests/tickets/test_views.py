@@ -1,0 +1,76 @@
+"""Ticket pages: partner list and capture, escalation with all refusals shown, the vendor's queue (R5, R6.3, R6.5)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+
+from partnerdesk.accounts.choices import Role
+from partnerdesk.tickets.models import Ticket
+
+from .conftest import COMPLETE_CAPTURE, captured_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_r5_1_partner_opens_a_ticket_through_the_form_and_sees_what_is_missing(world):
+    l1 = _client(world.user(Role.L1_AGENT))
+    response = l1.post(
+        "/tickets/new/", {"end_customer": world.customer_a.pk, "subject": "Login fails", "product": "groupios"}
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(subject="Login fails")
+    page = l1.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Still missing for escalation" in page and "steps_to_reproduce" in page
+    # Another partner's end customer is not offered and is refused.
+    refused = l1.post("/tickets/new/", {"end_customer": world.customer_b.pk, "subject": "x"})
+    assert refused.status_code == 200 and not Ticket.objects.filter(subject="x").exists()
+
+
+def test_r5_4_page_escalation_shows_every_failed_condition(world):
+    l1 = _client(world.user(Role.L1_AGENT))
+    ticket = Ticket.objects.create(
+        partner=world.partner_a,
+        end_customer=world.customer_a,
+        subject="Setup",
+        category="installation",
+        created_by=world.user(Role.L1_AGENT),
+    )
+    response = l1.post(f"/tickets/{ticket.pk}/escalate/", {"level": "2"}, follow=True)
+    text = response.content.decode()
+    assert "contract_id" in text and "category" in text and "description" in text
+
+
+def test_r6_3_vendor_queue_is_ordered_by_due_time_and_hides_first_level(world, l_contract):
+    l1 = _client(world.user(Role.L1_AGENT))
+    later = captured_ticket(world, subject="Second escalated")
+    sooner = captured_ticket(world, subject="First escalated")
+    hidden = captured_ticket(world, subject="Still first level")
+    l1.post(f"/tickets/{sooner.pk}/escalate/", {"level": "2"})
+    l1.post(f"/tickets/{later.pk}/escalate/", {"level": "2"})
+    # Outside support hours both clocks start at the next opening; give the later one a later due time.
+    sooner.refresh_from_db()
+    Ticket.objects.filter(pk=later.pk).update(due_at=sooner.due_at + timedelta(hours=1))
+    page = _client(world.user(Role.L2_AGENT)).get("/tickets/").content.decode()
+    assert page.index("First escalated") < page.index("Second escalated")
+    assert "Still first level" not in page
+    assert _client(world.user(Role.L2_AGENT)).get(f"/tickets/{hidden.pk}/").status_code == 404
+
+
+def test_r5_9_vendor_writes_in_the_thread_and_partner_reads_it(world, l_contract):
+    ticket = captured_ticket(world)
+    _client(world.user(Role.L1_AGENT)).post(f"/tickets/{ticket.pk}/escalate/", {"level": "2"})
+    vendor = _client(world.user(Role.L2_AGENT))
+    vendor.post(f"/tickets/{ticket.pk}/messages/", {"kind": "thread", "body": "Please send the log"})
+    vendor.post(f"/tickets/{ticket.pk}/messages/", {"kind": "vendor_note", "body": "Known defect GRP-1"})
+    partner_page = _client(world.user(Role.L1_AGENT)).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Please send the log" in partner_page and "Known defect GRP-1" not in partner_page
+    assert COMPLETE_CAPTURE["description"] in vendor.get(f"/tickets/{ticket.pk}/").content.decode()
