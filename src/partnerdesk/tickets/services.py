@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +37,7 @@ from .choices import (
     MessageKind,
     TicketState,
 )
-from .models import Attachment, Message, ProductDefect, Ticket, TicketTransition
+from .models import Attachment, Message, ProductDefect, SlaNotification, Ticket, TicketTransition
 
 VENDOR_WORKERS = (*SUPPORT_ROLES, Role.VENDOR_ADMIN)
 
@@ -564,3 +565,45 @@ def update_defect(
     defect.full_clean()
     defect.save()
     return defect
+
+
+# --- service-level breach risk (R6.3) -------------------------------------------------------------
+
+
+def notify_breach_risks(*, now: datetime | None = None) -> int:
+    """Tell the vendor's support staff about every ticket whose running due time is near or past.
+
+    "Near" is SLA_BREACH_WARNING_MINUTES of support time. Each ticket, clock and due time is
+    announced once (a unique row), so running this every few minutes from cron or a worker is safe.
+    Returns how many notices were made.
+    """
+    now = now or timezone.now()
+    horizon = clocks.vendor_calendar().add(now, timedelta(minutes=settings.SLA_BREACH_WARNING_MINUTES))
+    at_risk = Ticket.objects.filter(
+        state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL], due_at__isnull=False, due_at__lte=horizon
+    ).select_related("partner")
+    made = 0
+    for ticket in at_risk:
+        clock = "first_response" if ticket.first_response_at is None and ticket.first_response_due_at else "resolution"
+        with transaction.atomic():
+            _notice, created = SlaNotification.objects.get_or_create(ticket=ticket, clock=clock, due_at=ticket.due_at)
+            if created:
+                made += 1
+                transaction.on_commit(lambda t=ticket, c=clock: _send_breach_risk_mail(t, c))
+    return made
+
+
+def _send_breach_risk_mail(ticket: Ticket, clock: str) -> None:
+    roles = [Role.L3_ENGINEER] if ticket.level == Level.THIRD else [Role.L2_AGENT]
+    recipients = list(User.objects.filter(role__in=roles, is_active=True).values_list("email", flat=True))
+    if not recipients:
+        return
+    what = _("first response") if clock == "first_response" else _("resolution")
+    send_mail(
+        subject=_("Service level at risk: ticket #%(id)s") % {"id": ticket.pk},
+        message=_("The %(what)s of ticket #%(id)s “%(subject)s” is due at %(due)s.")
+        % {"what": what, "id": ticket.pk, "subject": ticket.subject, "due": ticket.due_at.isoformat()},
+        from_email=None,
+        recipient_list=recipients,
+        fail_silently=True,
+    )
