@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from partnerdesk.accounts.models import User
 
-from .choices import Level, MessageKind
+from .choices import Level, MessageKind, TicketState
 from .models import Attachment, Message, ProductDefect, Ticket, TicketTransition
 
 
@@ -49,3 +50,20 @@ def defects_visible_to(user: User) -> QuerySet[ProductDefect]:
 
 def transitions_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketTransition]:
     return TicketTransition.objects.filter(ticket=ticket).select_related("actor")
+
+
+def ticket_figures(user: User) -> dict[str, int]:
+    """The overview's numbers: what waits for this user's side (one query)."""
+    tickets = tickets_visible_to(user)
+    if user.is_vendor:
+        return tickets.aggregate(
+            queue=Count("pk", filter=Q(state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL])),
+            overdue=Count("pk", filter=Q(state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL],
+                                         due_at__lt=timezone.now())),
+            waiting=Count("pk", filter=Q(state=TicketState.WAITING_FOR_PARTNER)),
+        )
+    return tickets.aggregate(
+        open=Count("pk", filter=~Q(state__in=[TicketState.RESOLVED, TicketState.CLOSED])),
+        waiting=Count("pk", filter=Q(state=TicketState.WAITING_FOR_PARTNER)),
+        escalated=Count("pk", filter=Q(state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL])),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,10 +12,13 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from partnerdesk.accounts import selectors, services
+from partnerdesk.tickets.selectors import ticket_figures
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import User
 
@@ -44,12 +48,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if user.is_vendor:
         context["partner_count"] = selectors.partners_visible_to(user).filter(is_active=True).count()
     else:
-        context["end_customer_count"] = (
-            selectors.end_customers_visible_to(user).filter(is_active=True).count()
-        )
+        context["end_customer_count"] = selectors.end_customers_visible_to(user).filter(is_active=True).count()
+    context.update(ticket_figures(user))
     if user.role in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
         context["security_log"] = selectors.security_log_visible_to(user)[:10]
     return render(request, "web/dashboard.html", context)
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """The DE/EN buttons in the header (R12.1).
+
+    Django's view keeps the choice in a cookie, which beats the browser's language. A user who saved a
+    language on the profile page would not see the switch (the saved language wins), so for that user
+    the button changes the saved language too.
+    """
+    response = i18n_views.set_language(request)
+    user = request.user
+    language = request.POST.get("language", "")
+    if user.is_authenticated and user.language and language in dict(settings.LANGUAGES):
+        services.set_user_language(acting_user=user, language=language)  # type: ignore[arg-type]
+    return response
 
 
 @login_required
@@ -62,7 +81,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         if "language" in request.POST:
             language_form = LanguageForm(request.POST)
             if language_form.is_valid():
-                services.set_user_language(acting_user=user, language=language_form.cleaned_data["language"])
+                language = language_form.cleaned_data["language"]
+                services.set_user_language(acting_user=user, language=language)
+                # Confirm in the language the next page will have.
+                translation.activate(language or translation.get_language_from_request(request))
                 messages.success(request, _("Your language was saved."))
                 return redirect("web:profile")
         else:
@@ -146,17 +168,13 @@ def end_customer_create(request: HttpRequest, partner_id: int) -> HttpResponse:
         ]
         data = dict(form.cleaned_data)
         try:
-            end_customer = services.create_end_customer(
-                acting_user=user, partner=partner, contacts=contacts, **data
-            )
+            end_customer = services.create_end_customer(acting_user=user, partner=partner, contacts=contacts, **data)
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": end_customer.name})
             return redirect("web:partner", partner_id=partner.pk)
-    return render(
-        request, "web/end_customer_form.html", {"partner": partner, "form": form, "formset": formset}
-    )
+    return render(request, "web/end_customer_form.html", {"partner": partner, "form": form, "formset": formset})
 
 
 @login_required
@@ -213,7 +231,5 @@ def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request, _("User enabled.") if active else _("User disabled; sessions and tokens ended.")
-        )
+        messages.success(request, _("User enabled.") if active else _("User disabled; sessions and tokens ended."))
     return redirect("web:users")
