@@ -18,9 +18,9 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from partnerdesk.accounts import selectors, services
-from partnerdesk.tickets.selectors import ticket_figures
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import User
+from partnerdesk.tickets.selectors import ticket_figures
 
 from .forms import ContactFormSet, EndCustomerForm, LanguageForm, TokenForm
 
