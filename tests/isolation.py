@@ -386,3 +386,7 @@ _contracts_isolation.register(sys.modules[__name__])
 from tests.tickets import isolation_world as _tickets_isolation  # noqa: E402
 
 _tickets_isolation.register(sys.modules[__name__])
+
+from tests.contact import isolation_world as _contact_isolation  # noqa: E402
+
+_contact_isolation.register(sys.modules[__name__])

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "partnerdesk.web",
     "partnerdesk.contracts",
     "partnerdesk.tickets",
+    "partnerdesk.contact",
 ]
 
 MIDDLEWARE = [
@@ -277,3 +278,7 @@ ATTACHMENT_CONTENT_TYPES = envlist(
     "application/zip,application/gzip,message/rfc822",
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
+
+# End-customer contact (section 9): the longest authorisation a partner can grant, the brand logo's size.
+CONTACT_AUTHORIZATION_MAX_DAYS = envint("CONTACT_AUTHORIZATION_MAX_DAYS", 90)
+BRAND_LOGO_MAX_BYTES = envint("BRAND_LOGO_MAX_KB", 256) * 1024

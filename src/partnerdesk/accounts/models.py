@@ -189,9 +189,9 @@ class User(AbstractUser):
             models.CheckConstraint(
                 name="user_role_matches_organisation",
                 condition=(
-                    models.Q(organisation=OrganisationKind.VENDOR, role__in=[r.value for r in VENDOR_ROLES])
+                    models.Q(organisation=OrganisationKind.VENDOR, role__in=sorted(VENDOR_ROLES))
                     | models.Q(
-                        organisation=OrganisationKind.PARTNER, role__in=[r.value for r in PARTNER_ROLES]
+                        organisation=OrganisationKind.PARTNER, role__in=sorted(PARTNER_ROLES)
                     )
                 ),
             ),

@@ -51,6 +51,13 @@ def _pydantic_message(error: dict[str, Any]) -> str:
         "json_invalid": _("The request body is not valid JSON."),
         "extra_forbidden": _("Unknown field."),
         "uuid_parsing": _("Enter a valid UUID."),
+        "int_from_float": _("Enter a whole number."),
+        "decimal_max_places": _("Use at most %(n)s decimal places.") % {"n": ctx.get("decimal_places")},
+        "decimal_max_digits": _("Use at most %(n)s digits.") % {"n": ctx.get("max_digits")},
+        "decimal_whole_digits": _("Use fewer digits before the decimal point."),
+        "finite_number": _("Enter a finite number."),
+        "too_long": _("Give at most %(n)s items.") % {"n": ctx.get("max_length")},
+        "too_short": _("Give at least %(n)s items.") % {"n": ctx.get("min_length")},
     }
     if kind in messages:
         return messages[kind]
@@ -86,9 +93,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def _request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = [{"field": _field_of(e.get("loc", ())), "message": _pydantic_message(e)} for e in exc.errors]
-        return api.create_response(
-            request, error_body(_("The request has invalid fields."), errors), status=422
-        )
+        return api.create_response(request, error_body(_("The request has invalid fields."), errors), status=422)
 
     @api.exception_handler(ValidationError)
     def _domain_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -100,9 +105,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
             ]
         else:
             errors = [{"field": "body", "message": str(m)} for m in exc.messages]
-        return api.create_response(
-            request, error_body(_("The request has invalid fields."), errors), status=422
-        )
+        return api.create_response(request, error_body(_("The request has invalid fields."), errors), status=422)
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -129,6 +132,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # Ninja answers an unparseable body with a bare 400; it is a field error like any other.
+            errors = [{"field": "body", "message": _("The request body is not valid JSON.")}]
+            return api.create_response(request, error_body(_("The request has invalid fields."), errors), status=422)
         return api.create_response(request, error_body(str(exc)), status=exc.status_code)
 
 
@@ -147,8 +154,8 @@ _ERROR_RESPONSES: tuple[tuple[str, str, Any], ...] = (
     ),
     (
         "404",
-        "Not found. Objects of other partners are answered exactly like missing ones.",
-        lambda path, method, op: "{" in path,
+        "Not found. Another partner's object, wherever its id is given, is answered like a missing one (R1.1).",
+        lambda path, method, op: bool(op.get("security")) or "{" in path,
     ),
     (
         "409",

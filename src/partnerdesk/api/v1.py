@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Router, Schema
 
 from partnerdesk.accounts.api import router as accounts_router
+from partnerdesk.contact.api import router as contact_router
+from partnerdesk.contracts.api import router as contracts_router
 from partnerdesk.tickets.api import router as tickets_router
 
 from .auth import api_auth
@@ -53,4 +55,6 @@ def get_health(request: HttpRequest) -> dict[str, str]:
 
 api.add_router("", health)
 api.add_router("", accounts_router)
+api.add_router("", contracts_router)
 api.add_router("", tickets_router)
+api.add_router("", contact_router)

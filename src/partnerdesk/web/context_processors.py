@@ -20,6 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         else:
             items.append(("web:end_customers", _("End customers")))
         items.append(("web:contracts", _("Contracts")))
+        if user.is_partner or user.role in (Role.L2_AGENT, Role.L3_ENGINEER, Role.VENDOR_ADMIN):
+            items.append(("web:contact_authorizations", _("Contact")))
         if user.role in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
             items.append(("web:users", _("Users")))
         items.append(("web:profile", _("Profile")))
@@ -41,4 +43,6 @@ def _current_section(request: HttpRequest, user: Any) -> str:
         return "web:tickets"
     if view_name in _CONTRACT_PAGES:
         return "web:contracts"
+    if view_name.startswith("web:contact_"):
+        return "web:contact_authorizations"
     return view_name

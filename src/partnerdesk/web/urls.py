@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from partnerdesk.contact import views as contact_views
 from partnerdesk.contracts import views as contract_views
 from partnerdesk.tickets import views as ticket_views
 
@@ -53,4 +54,14 @@ urlpatterns = [
         name="ticket_attachment_download",
     ),
     path("tickets/<int:ticket_id>/defects/", ticket_views.ticket_defect, name="ticket_defect"),
+    # end-customer contact, audit log, brand (partnerdesk.contact)
+    path("contact/authorizations/", contact_views.authorization_list, name="contact_authorizations"),
+    path("contact/authorizations/new/", contact_views.authorization_start, name="contact_authorize_start"),
+    path("contact/authorizations/<int:authorization_id>/revoke/", contact_views.revoke, name="contact_revoke"),
+    path("contact/end-customers/<int:end_customer_id>/authorize/", contact_views.authorize, name="contact_authorize"),
+    path("contact/tickets/<int:ticket_id>/", contact_views.ticket_contact, name="contact_ticket"),
+    path("contact/tickets/<int:ticket_id>/mail/", contact_views.send_mail, name="contact_send_mail"),
+    path("contact/brand/", contact_views.brand, name="contact_brand"),
+    path("contact/audit-log/", contact_views.audit_log, name="contact_audit_log"),
+    path("contact/audit-log.csv", contact_views.audit_log_csv, name="contact_audit_log_csv"),
 ]

@@ -193,7 +193,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('organisation', 'vendor'), ('role__in', ['l3_engineer', 'sales', 'l2_agent', 'vendor_admin', 'billing'])), models.Q(('organisation', 'partner'), ('role__in', ['partner_admin', 'l1_agent'])), _connector='OR'), name='user_role_matches_organisation'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('organisation', 'vendor'), ('role__in', ['billing', 'l2_agent', 'l3_engineer', 'sales', 'vendor_admin'])), models.Q(('organisation', 'partner'), ('role__in', ['l1_agent', 'partner_admin'])), _connector='OR'), name='user_role_matches_organisation'),
         ),
         migrations.AddConstraint(
             model_name='user',

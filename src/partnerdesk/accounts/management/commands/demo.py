@@ -12,7 +12,9 @@ from django.utils.module_loading import import_string
 from partnerdesk.accounts.demo import load_parties
 
 # Each app that has demo data adds its loader here; each takes the DemoWorld and extends it.
-DEMO_LOADERS: list[str] = []
+DEMO_LOADERS: list[str] = [
+    "partnerdesk.contracts.demo.load_contracts",
+]
 
 
 class Command(BaseCommand):

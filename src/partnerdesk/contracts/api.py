@@ -1,0 +1,506 @@
+"""Contracts API: plans, contracts (create, activate, cancel), usage, time entries of a ticket."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import AwareDatetime, ConfigDict, StrictBool, StrictInt
+
+from partnerdesk.accounts import selectors as account_selectors
+from partnerdesk.accounts.models import User
+from partnerdesk.api.pagination import LimitOffset
+from partnerdesk.tickets.selectors import tickets_visible_to
+
+from . import pricing, selectors, services
+from .choices import MAX_ENTRY_MINUTES, MAX_ENTRY_TEXT
+from .models import Contract, TimeEntry
+
+router = Router(tags=["contracts"])
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, examples=["22.25"])]
+Scope = Literal["contract_term", "ticket"]
+ActivityName = Literal["email", "callback", "web_meeting", "remote_maintenance", "analysis"]
+StateName = Literal["draft", "active", "cancelled", "ended"]
+# Usage can be asked for any day a contract can run on (and every term date stays computable).
+USAGE_DAYS = (date(1970, 1, 1), date(2999, 12, 31))
+
+
+class Strict(Schema):
+    """Input schemas refuse unknown fields, so a typo is an error rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- schemas ------------------------------------------------------------------------------------
+
+
+class RateTierOut(Schema):
+    from_unit: int = Field(..., description="The tier applies from this charged unit of its scope (0-based).")
+    unit_price: Decimal
+
+
+class RateTierIn(Strict):
+    from_unit: StrictInt = Field(..., ge=0, le=100_000)
+    unit_price: Money
+
+
+class PlanValuesOut(Schema):
+    currency: str
+    fee: Decimal = Field(..., description="Fee per term, net.")
+    term_months: int | None = Field(..., description="Empty: no fixed term (runs until cancelled).")
+    notice_days: int
+    included_minutes_per_term: int
+    unit_minutes: int
+    rate_scope: Scope
+    rate_tiers: list[RateTierOut]
+    minimum_units_per_ticket: int
+    first_response_minutes: int | None = Field(..., description="First-response target in support minutes (R6.3).")
+    resolution_minutes: int | None = Field(..., description="Resolution target in support minutes (R6.3).")
+
+    @staticmethod
+    def resolve_rate_tiers(obj: Any) -> list[dict[str, Any]]:
+        return [{"from_unit": from_unit, "unit_price": pricing.money(cents)} for from_unit, cents in obj.tier_values()]
+
+
+class PlanOut(PlanValuesOut):
+    id: int
+    code: str
+    name: str
+    description: str
+    partner_id: int | None = Field(..., description="Set for one partner's individual plan.")
+    is_standard: bool
+    is_active: bool
+
+
+class PlanValuesIn(Strict):
+    """Plan values; in a contract's ``overrides`` each one given replaces the plan's (R2.2)."""
+
+    currency: Literal["EUR"] | None = None
+    fee: Money | None = None
+    term_months: StrictInt | None = Field(None, ge=1, le=120)
+    notice_days: StrictInt | None = Field(None, ge=0, le=3650)
+    included_minutes_per_term: StrictInt | None = Field(None, ge=0, le=1_000_000)
+    unit_minutes: StrictInt | None = Field(None, ge=1, le=1440)
+    rate_scope: Scope | None = None
+    rate_tiers: list[RateTierIn] | None = Field(None, max_length=20)
+    minimum_units_per_ticket: StrictInt | None = Field(None, ge=0, le=1000)
+    first_response_minutes: StrictInt | None = Field(None, ge=1, le=1_000_000)
+    resolution_minutes: StrictInt | None = Field(None, ge=1, le=1_000_000)
+
+
+class PlanIn(PlanValuesIn):
+    code: str = Field(..., min_length=1, max_length=30)
+    name: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    partner_id: StrictInt | None = Field(None, description="Make it this partner's individual plan.")
+    fee: Money = Decimal("0.00")
+    rate_scope: Scope
+    rate_tiers: list[RateTierIn] = Field(..., max_length=20)
+
+
+class ContractOut(PlanValuesOut):
+    id: int
+    partner_id: int
+    partner_name: str
+    plan_id: int
+    plan_code: str
+    plan_name: str
+    state: StateName
+    start_date: date
+    end_date: date | None = Field(..., description="Last day covered; set when cancelled.")
+    covers_all_end_customers: bool
+    end_customer_ids: list[int]
+    overridden_values: list[str] = Field(..., description="Plan values this contract overrides (R2.2).")
+    created_at: datetime
+    cancelled_at: datetime | None
+
+    @staticmethod
+    def resolve_partner_name(obj: Contract) -> str:
+        return obj.partner.name
+
+    @staticmethod
+    def resolve_plan_code(obj: Contract) -> str:
+        return obj.plan.code
+
+    @staticmethod
+    def resolve_plan_name(obj: Contract) -> str:
+        return obj.plan.name
+
+    @staticmethod
+    def resolve_end_customer_ids(obj: Contract) -> list[int]:
+        return sorted(ec.pk for ec in obj.end_customers.all())
+
+    @staticmethod
+    def resolve_overridden_values(obj: Contract) -> list[str]:
+        return obj.overridden_values()
+
+
+class ContractIn(Strict):
+    partner_id: StrictInt
+    plan_id: StrictInt
+    start_date: date
+    covers_all_end_customers: StrictBool = True
+    end_customer_ids: list[StrictInt] = Field([], max_length=1000)
+    overrides: PlanValuesIn | None = None
+    activate: StrictBool = Field(True, description="Activate at once; false leaves a draft.")
+    reason: str = Field("", max_length=2000)
+
+
+class ReasonIn(Strict):
+    reason: str = Field("", max_length=2000)
+
+
+class ContractEventOut(Schema):
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str
+    kind: str
+    from_state: str
+    to_state: str
+    reason: str
+
+    @staticmethod
+    def resolve_actor_name(obj: Any) -> str:
+        return str(obj.actor) if obj.actor else ""
+
+
+class TermUsageOut(Schema):
+    number: int
+    start_date: date
+    end_date: date | None
+    unit_minutes: int
+    included_units_granted: int
+    included_units_used: int
+    included_units_left: int
+    included_minutes_granted: int
+    included_minutes_used: int
+    included_minutes_left: int
+    percent_used: int
+    extra_units: int
+    charged_units: int
+    extra_amount: Decimal
+    fee: Decimal
+    currency: str
+
+
+class PreviewLineOut(Schema):
+    description: str
+    ticket_id: int | None
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+
+
+class InvoicePreviewOut(Schema):
+    currency: str
+    lines: list[PreviewLineOut]
+    total: Decimal
+
+
+class UsageOut(Schema):
+    contract_id: int
+    day: date
+    current: TermUsageOut | None
+    terms: list[TermUsageOut]
+    next_invoice: InvoicePreviewOut
+
+
+class ChargeLineOut(Schema):
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+
+
+class TimeEntryIn(Strict):
+    started_at: AwareDatetime
+    minutes: StrictInt = Field(..., ge=1, le=MAX_ENTRY_MINUTES)
+    activity: ActivityName
+    text: str = Field("", max_length=MAX_ENTRY_TEXT)
+    billable: StrictBool = True
+
+
+class BillableIn(Strict):
+    billable: StrictBool
+
+
+class TimeEntryOut(Schema):
+    id: int
+    ticket_id: int
+    contract_id: int
+    term_number: int
+    agent_id: int
+    agent_name: str
+    started_at: datetime
+    minutes: int
+    activity: ActivityName
+    text: str
+    billable: bool
+    units: int
+    included_units: int
+    extra_units: int
+    charged_units: int
+    amount: Decimal
+    currency: str
+    charge_lines: list[ChargeLineOut]
+    booked_at: datetime
+    invoiced_at: datetime | None
+
+    @staticmethod
+    def resolve_term_number(obj: TimeEntry) -> int:
+        return obj.term.index + 1
+
+    @staticmethod
+    def resolve_agent_name(obj: TimeEntry) -> str:
+        return str(obj.agent)
+
+    @staticmethod
+    def resolve_charge_lines(obj: TimeEntry) -> list[dict[str, Any]]:
+        return [
+            {"quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount} for line in obj.lines()
+        ]
+
+
+class ContractRequestIn(Strict):
+    message: str = Field(..., min_length=1, max_length=5000)
+
+
+class ContractRequestOut(Schema):
+    id: int
+    partner_id: int
+    message: str
+    created_at: datetime
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _values(schema: PlanValuesIn | None) -> dict[str, Any]:
+    if schema is None:
+        return {}
+    values = schema.model_dump(exclude_unset=True, include=set(services.PLAN_VALUE_INPUTS))
+    if "rate_tiers" in values and values["rate_tiers"] is None:
+        values.pop("rate_tiers")
+    return values
+
+
+def _contract(request: HttpRequest, contract_id: int) -> Contract:
+    user = _user(request)
+    return account_selectors.get_visible_or_404(selectors.contracts_visible_to(user), contract_id, user=user)
+
+
+# --- plans --------------------------------------------------------------------------------------
+
+
+@router.get("/plans", response=list[PlanOut], summary="Plans (contract models) the user may see")
+@paginate(LimitOffset)
+def list_plans(request: HttpRequest, offered_only: bool = False):  # type: ignore[no-untyped-def]
+    plans = selectors.plans_visible_to(_user(request))
+    if offered_only:
+        plans = plans.filter(is_active=True)
+    return plans
+
+
+@router.get("/plans/{plan_id}", response=PlanOut, summary="One plan")
+def get_plan(request: HttpRequest, plan_id: int):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    return account_selectors.get_visible_or_404(selectors.plans_visible_to(user), plan_id, user=user)
+
+
+@router.post("/plans", response={201: PlanOut}, summary="Create a custom plan (Sales)")
+def create_plan(request: HttpRequest, payload: PlanIn):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    partner = None
+    if payload.partner_id is not None:
+        partner = account_selectors.get_visible_or_404(
+            account_selectors.partners_visible_to(user), payload.partner_id, user=user
+        )
+    values = _values(payload)
+    plan = services.create_plan(
+        acting_user=user,
+        code=payload.code,
+        name=payload.name,
+        description=payload.description,
+        partner=partner,
+        values=values,
+    )
+    return Status(201, plan)
+
+
+# --- contracts ----------------------------------------------------------------------------------
+
+
+@router.get("/contracts", response=list[ContractOut], summary="Contracts the user may see")
+@paginate(LimitOffset)
+def list_contracts(  # type: ignore[no-untyped-def]
+    request: HttpRequest, state: StateName | None = None, partner_id: int | None = None
+):
+    contracts = selectors.contracts_visible_to(_user(request)).prefetch_related("end_customers")
+    if state is not None:
+        contracts = contracts.filter(state=state)
+    if partner_id is not None:
+        contracts = contracts.filter(partner_id=partner_id)
+    return contracts.order_by("-start_date", "-pk")
+
+
+@router.post("/contracts", response={201: ContractOut}, summary="Create a contract (Sales)")
+def create_contract(request: HttpRequest, payload: ContractIn):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    partner = account_selectors.get_visible_or_404(
+        account_selectors.partners_visible_to(user), payload.partner_id, user=user
+    )
+    plan = account_selectors.get_visible_or_404(selectors.plans_visible_to(user), payload.plan_id, user=user)
+    end_customers = [
+        account_selectors.get_visible_or_404(account_selectors.end_customers_visible_to(user), pk, user=user)
+        for pk in dict.fromkeys(payload.end_customer_ids)
+    ]
+    contract = services.create_contract(
+        acting_user=user,
+        partner=partner,
+        plan=plan,
+        start_date=payload.start_date,
+        covers_all_end_customers=payload.covers_all_end_customers,
+        end_customers=end_customers,
+        overrides=_values(payload.overrides),
+        activate=payload.activate,
+        reason=payload.reason,
+    )
+    return Status(201, _contract(request, contract.pk))
+
+
+@router.get("/contracts/{contract_id}", response=ContractOut, summary="One contract")
+def get_contract(request: HttpRequest, contract_id: int):  # type: ignore[no-untyped-def]
+    return _contract(request, contract_id)
+
+
+@router.post("/contracts/{contract_id}/activate", response=ContractOut, summary="Activate a draft (Sales)")
+def activate_contract(request: HttpRequest, contract_id: int, payload: ReasonIn):  # type: ignore[no-untyped-def]
+    contract = _contract(request, contract_id)
+    services.activate_contract(acting_user=_user(request), contract=contract, reason=payload.reason)
+    return _contract(request, contract_id)
+
+
+@router.post(
+    "/contracts/{contract_id}/cancel",
+    response=ContractOut,
+    summary="Cancel a contract: it runs to the end of its term (R3.1, R3.4)",
+)
+def cancel_contract(request: HttpRequest, contract_id: int, payload: ReasonIn):  # type: ignore[no-untyped-def]
+    contract = _contract(request, contract_id)
+    services.cancel_contract(acting_user=_user(request), contract=contract, reason=payload.reason)
+    return _contract(request, contract_id)
+
+
+@router.get("/contracts/{contract_id}/events", response=list[ContractEventOut], summary="A contract's history")
+@paginate(LimitOffset)
+def list_contract_events(request: HttpRequest, contract_id: int):  # type: ignore[no-untyped-def]
+    return selectors.contract_events(_contract(request, contract_id))
+
+
+@router.get(
+    "/contracts/{contract_id}/usage",
+    response=UsageOut,
+    summary="Included time used and left, extra so far, per term, and the next invoice (R10.7)",
+)
+def get_contract_usage(request: HttpRequest, contract_id: int, day: date | None = None):  # type: ignore[no-untyped-def]
+    contract = _contract(request, contract_id)
+    if day is not None and not USAGE_DAYS[0] <= day <= USAGE_DAYS[1]:
+        raise ValidationError(
+            {
+                "day": _("Enter a date between %(first)s and %(last)s.")
+                % {"first": USAGE_DAYS[0].isoformat(), "last": USAGE_DAYS[1].isoformat()}
+            }
+        )
+    usage = selectors.contract_usage(contract, at=day)
+    return UsageOut(
+        contract_id=contract.pk,
+        day=usage.day,
+        current=_term_out(usage.current) if usage.current else None,
+        terms=[_term_out(t) for t in usage.terms],
+        next_invoice=InvoicePreviewOut(
+            currency=usage.next_invoice.currency,
+            lines=[PreviewLineOut(**vars(line)) for line in usage.next_invoice.lines],
+            total=usage.next_invoice.total,
+        ),
+    )
+
+
+def _term_out(term: selectors.TermUsage) -> TermUsageOut:
+    names = [name for name in TermUsageOut.model_fields]
+    return TermUsageOut(**{name: getattr(term, name) for name in names})
+
+
+@router.post("/contract-requests", response={201: ContractRequestOut}, summary="Ask Sales for an individual contract")
+def request_individual_contract(request: HttpRequest, payload: ContractRequestIn):  # type: ignore[no-untyped-def]
+    created = services.request_individual_contract(acting_user=_user(request), message=payload.message)
+    return Status(201, created)
+
+
+# --- time entries -------------------------------------------------------------------------------
+
+
+def _entries(request: HttpRequest, ticket_id: int) -> Any:
+    user = _user(request)
+    ticket = account_selectors.get_visible_or_404(tickets_visible_to(user), ticket_id, user=user)
+    return ticket, TimeEntry.objects.filter(ticket=ticket).select_related("agent", "term")
+
+
+@router.get("/tickets/{ticket_id}/time-entries", response=list[TimeEntryOut], summary="Time recorded on a ticket")
+@paginate(LimitOffset)
+def list_time_entries(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+    _ticket, entries = _entries(request, ticket_id)
+    return entries.order_by("started_at", "pk")
+
+
+@router.post(
+    "/tickets/{ticket_id}/time-entries",
+    response={201: TimeEntryOut},
+    summary="Record work on an escalated ticket (vendor staff); charged to the ticket's contract",
+)
+def book_time_entry(request: HttpRequest, ticket_id: int, payload: TimeEntryIn):  # type: ignore[no-untyped-def]
+    ticket, entries = _entries(request, ticket_id)
+    entry = services.book_time_entry(
+        acting_user=_user(request),
+        ticket=ticket,
+        started_at=payload.started_at,
+        minutes=payload.minutes,
+        activity=payload.activity,
+        text=payload.text,
+        billable=payload.billable,
+    )
+    return Status(201, entries.get(pk=entry.pk))
+
+
+@router.post(
+    "/tickets/{ticket_id}/time-entries/{time_entry_id}/billable",
+    response=TimeEntryOut,
+    summary="Mark an entry billable or not (R4.6); refused once invoiced (R4.7)",
+)
+def set_time_entry_billable(  # type: ignore[no-untyped-def]
+    request: HttpRequest, ticket_id: int, time_entry_id: int, payload: BillableIn
+):
+    _ticket, entries = _entries(request, ticket_id)
+    entry = account_selectors.get_visible_or_404(entries, time_entry_id, user=_user(request))
+    services.set_entry_billable(acting_user=_user(request), entry=entry, billable=payload.billable)
+    return entries.get(pk=entry.pk)
+
+
+@router.delete(
+    "/tickets/{ticket_id}/time-entries/{time_entry_id}",
+    response={204: None},
+    summary="Delete an entry booked by mistake; refused once invoiced (R4.7)",
+)
+def delete_time_entry(request: HttpRequest, ticket_id: int, time_entry_id: int):  # type: ignore[no-untyped-def]
+    _ticket, entries = _entries(request, ticket_id)
+    entry = account_selectors.get_visible_or_404(entries, time_entry_id, user=_user(request))
+    services.delete_time_entry(acting_user=_user(request), entry=entry)
+    return Status(204, None)
