@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from partnerdesk.accounts.choices import Role
 from partnerdesk.tickets.models import Ticket
@@ -74,3 +75,25 @@ def test_r5_9_vendor_writes_in_the_thread_and_partner_reads_it(world, l_contract
     partner_page = _client(world.user(Role.L1_AGENT)).get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Please send the log" in partner_page and "Known defect GRP-1" not in partner_page
     assert COMPLETE_CAPTURE["description"] in vendor.get(f"/tickets/{ticket.pk}/").content.decode()
+
+
+def test_r4_1_vendor_books_time_from_the_ticket_page_on_the_chosen_contract(world, l_contract):
+    ticket = captured_ticket(world)
+    _client(world.user(Role.L1_AGENT)).post(f"/tickets/{ticket.pk}/escalate/", {"level": "2"})
+    vendor = _client(world.user(Role.L2_AGENT))
+    started = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    vendor.post(
+        f"/tickets/{ticket.pk}/time/",
+        {"started_at": started, "minutes": "50", "activity": "analysis", "billable": "on"},
+    )
+    entry = ticket.time_entries.get()
+    assert (entry.contract, entry.units, entry.included_units) == (l_contract, 4, 4)
+    # A partner cannot book; zero minutes are refused with the field named.
+    _client(world.user(Role.L1_AGENT)).post(
+        f"/tickets/{ticket.pk}/time/", {"started_at": started, "minutes": "5", "activity": "analysis"}
+    )
+    page = vendor.post(
+        f"/tickets/{ticket.pk}/time/", {"started_at": started, "minutes": "0", "activity": "analysis"}, follow=True
+    ).content.decode()
+    assert "Minutes" in page
+    assert ticket.time_entries.count() == 1

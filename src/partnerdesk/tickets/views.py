@@ -17,11 +17,12 @@ from django.views.decorators.http import require_POST
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
 from partnerdesk.contracts import selectors as contract_selectors
+from partnerdesk.contracts import services as contract_services
 
 from . import selectors, services
 from .choices import Category, Level, MessageKind, TicketState
 from .clocks import support_minutes_left, vendor_calendar
-from .forms import AttachmentForm, CaptureForm, HandBackForm, MessageForm, TicketCreateForm
+from .forms import AttachmentForm, CaptureForm, HandBackForm, MessageForm, TicketCreateForm, TimeEntryForm
 from .models import Ticket
 
 PAGE_SIZE = 25
@@ -144,6 +145,10 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "attachment_form": AttachmentForm() if kinds and ticket.state != TicketState.CLOSED else None,
         "hand_back_form": HandBackForm() if user.is_vendor else None,
         "minutes_left": support_minutes_left(ticket.due_at, now),
+        "time_entries": contract_selectors.time_entries_visible_to(user).filter(ticket=ticket).select_related("agent"),
+        "time_form": TimeEntryForm(initial={"started_at": timezone.localtime(now).replace(second=0, microsecond=0)})
+        if user.is_vendor and user.role in services.VENDOR_WORKERS and ticket.is_escalated
+        else None,
         **_support_status(),
     }
     if user.is_partner and ticket.state in (
@@ -326,4 +331,23 @@ def ticket_defect(request: HttpRequest, ticket_id: int) -> HttpResponse:
             acting_user=_user(request), ticket=t, key=request.POST.get("key", ""), title=request.POST.get("title", "")
         ),
         _("Defect linked."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_time(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Book work on the ticket; charged to the contract chosen at escalation (R3.3, R4.1)."""
+    form = TimeEntryForm(request.POST)
+    if not form.is_valid():
+        _ticket(request, ticket_id)
+        for field, problems in form.errors.items():
+            for problem in problems:
+                messages.error(request, f"{form.fields[field].label}: {problem}" if field in form.fields else problem)
+        return redirect("web:ticket", ticket_id=ticket_id)
+    return _act(
+        request,
+        ticket_id,
+        lambda t: contract_services.book_time_entry(acting_user=_user(request), ticket=t, **form.cleaned_data),
+        _("Time booked."),
     )
