@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -172,7 +173,8 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):  # type: 
     if filters.q:
         tickets = tickets.filter(subject__icontains=filters.q.strip())
     if filters.ordering == "due":
-        return tickets.filter(due_at__isnull=False).order_by("due_at", "id")
+        # Tickets without a running clock come last (the index's own NULLS LAST order on PostgreSQL).
+        return tickets.order_by(F("due_at").asc(nulls_last=True), "id")
     return tickets.order_by(filters.ordering, "-id" if filters.ordering.startswith("-") else "id")
 
 
