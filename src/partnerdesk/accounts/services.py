@@ -13,6 +13,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+# An end customer's name shown to or hidden from the vendor goes into the partner's audit log (R1.3, R9.4).
+from partnerdesk.contact.audit import log_end_customer_name_visibility
+
 from .choices import PARTNER_ROLES, VENDOR_ROLES, OrganisationKind, Role, SecurityEvent
 from .models import ApiToken, ContactPerson, EndCustomer, Partner, SecurityLog, User, UserSession
 
@@ -108,8 +111,18 @@ def _replace_contacts(end_customer: EndCustomer, contacts: Iterable[Mapping[str,
         new.append(contact)
     if errors:
         raise ValidationError(errors)
-    end_customer.contacts.all().delete()
-    ContactPerson.objects.bulk_create(new)
+    # Unchanged persons keep their row (and so the contact authorisations that name them, R9.2).
+    keep: set[int] = set()
+    existing = {(c.name, c.email, c.phone): c.pk for c in end_customer.contacts.all()}
+    created = []
+    for contact in new:
+        pk = existing.pop((contact.name, contact.email, contact.phone), None)
+        if pk is None:
+            created.append(contact)
+        else:
+            keep.add(pk)
+    end_customer.contacts.exclude(pk__in=keep).delete()
+    ContactPerson.objects.bulk_create(created)
 
 
 @transaction.atomic
@@ -132,6 +145,8 @@ def create_end_customer(
     _clean(end_customer)
     end_customer.save()
     _replace_contacts(end_customer, contacts)
+    if end_customer.name_revealed:
+        log_end_customer_name_visibility(acting_user=acting_user, end_customer=end_customer)
     return end_customer
 
 
@@ -148,12 +163,15 @@ def update_end_customer(
     if unknown:
         raise ValidationError({field: _("Unknown field.") for field in sorted(unknown)})
     end_customer = EndCustomer.objects.select_for_update().get(pk=end_customer.pk)
+    was_revealed = end_customer.name_revealed
     for field, value in changes.items():
         setattr(end_customer, field, value)
     _clean(end_customer)
     end_customer.save()
     if contacts is not None:
         _replace_contacts(end_customer, contacts)
+    if end_customer.name_revealed != was_revealed:
+        log_end_customer_name_visibility(acting_user=acting_user, end_customer=end_customer)
     return end_customer
 
 

@@ -1,0 +1,84 @@
+"""Masking contact data in text the vendor reads (R9.1, R1.3).
+
+Correspondence with an end customer is stored on the ticket for both sides; the copy the vendor can read
+has the end customer's contact data replaced by placeholders, so it stays hidden after an authorisation
+ends. The vendor sees contact data only through `selectors.contacts_shown_to`, which logs each reveal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from partnerdesk.accounts.models import ContactPerson, EndCustomer
+
+NAME_PLACEHOLDER = "[name]"
+EMAIL_PLACEHOLDER = "[e-mail]"
+PHONE_PLACEHOLDER = "[phone]"
+
+_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# A number after a telephone label ("Tel.: +49 ..."), as in signatures; other digits (logs, versions) stay.
+_LABELLED_PHONE = re.compile(
+    r"(?i)\b(tel|tel\.|telefon|phone|mobil|mobile|handy|fax|cell)(\s*[.:]?\s*)(\+?\d[\d\s/().-]{4,}\d)"
+)
+
+
+def _phone_pattern(phone: str) -> re.Pattern[str] | None:
+    """The number's digits with any separators between them, in international and national form
+    (+49 30 555 = 0049 30 555 = 030 555)."""
+    digits = re.sub(r"\D", "", phone)
+    international = phone.strip().startswith(("+", "00"))
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if len(digits) < 5:
+        return None
+    variants = {digits}
+    if international and digits.startswith("49"):
+        variants.add("0" + digits[2:])
+    elif not international and digits.startswith("0"):
+        variants.add("49" + digits[1:])
+    separator = r"[\s/().-]*"
+    alternatives = [
+        r"(?:\+|00)?" + separator.join(re.escape(d) for d in variant) for variant in sorted(variants, key=len)
+    ]
+    return re.compile(r"(?<!\d)(?:" + "|".join(reversed(alternatives)) + r")(?!\d)")
+
+
+def _name_patterns(name: str) -> list[re.Pattern[str]]:
+    name = name.strip()
+    if not name:
+        return []
+    patterns = [re.compile(r"(?<!\w)" + r"\s+".join(re.escape(p) for p in name.split()) + r"(?!\w)", re.IGNORECASE)]
+    parts = [p for p in re.split(r"[\s,]+", name) if len(p) >= 3 and p[0].isupper() and not p.endswith(".")]
+    patterns += [re.compile(r"(?<!\w)" + re.escape(p) + r"(?!\w)") for p in parts]
+    return patterns
+
+
+def redact(text: str, *, persons: Iterable[ContactPerson], end_customer: EndCustomer | None = None) -> str:
+    """`text` without the persons' names, e-mail addresses and phone numbers, without any e-mail address or
+    labelled phone number at all, and without the end customer's name unless the partner revealed it."""
+    if not text:
+        return text
+    persons = list(persons)
+    for person in persons:
+        if person.phone and (pattern := _phone_pattern(person.phone)):
+            text = pattern.sub(PHONE_PLACEHOLDER, text)
+    text = _EMAIL.sub(EMAIL_PLACEHOLDER, text)
+    text = _LABELLED_PHONE.sub(lambda m: m.group(1) + m.group(2) + PHONE_PLACEHOLDER, text)
+    if end_customer is not None and not end_customer.name_revealed and end_customer.name.strip():
+        organisation = re.compile(
+            r"(?<!\w)" + r"\s+".join(re.escape(p) for p in end_customer.name.split()) + r"(?!\w)", re.IGNORECASE
+        )
+        text = organisation.sub(end_customer.pseudonym, text)
+    # Longest names first, so that "Jens Hansen" goes as a whole before "Hansen".
+    for person in sorted(persons, key=lambda p: -len(p.name)):
+        for pattern in _name_patterns(person.name):
+            text = pattern.sub(NAME_PLACEHOLDER, text)
+    return text
+
+
+def redact_for_vendor(text: str, *, end_customer: EndCustomer) -> str:
+    """Mask every contact person of the end customer (the text is stored; authorisations end)."""
+    return redact(text, persons=end_customer.contacts.all(), end_customer=end_customer)
