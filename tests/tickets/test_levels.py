@@ -278,3 +278,20 @@ def test_r6_3_breach_risk_raises_a_notification_once(
     assert len(mailoutbox) == 1
     assert world.user(Role.L2_AGENT).email in mailoutbox[0].to
     assert f"#{ticket.pk}" in mailoutbox[0].subject
+
+
+def test_r9_1_shared_correspondence_reaches_the_vendor_with_contact_persons_masked(world, l_contract, ticket, api_as):
+    agent = world.user(Role.L1_AGENT)
+    letter = services.post_message(
+        acting_user=agent,
+        ticket=ticket,
+        kind=MessageKind.END_CUSTOMER,
+        body=f"Jens Hansen ({world.contact_a.email}) reports the drops since Monday.",
+    )
+    _escalate(world, ticket, shared_message_ids=[letter.pk])
+    vendor_view = api_as(Role.L2_AGENT).get(f"tickets/{ticket.pk}/messages").json()["items"]
+    text = str(vendor_view)
+    assert "reports the drops since Monday" in text
+    assert "Jens Hansen" not in text and world.contact_a.email not in text
+    partner_view = str(api_as(Role.L1_AGENT).get(f"tickets/{ticket.pk}/messages").json())
+    assert "Jens Hansen" in partner_view

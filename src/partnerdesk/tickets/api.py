@@ -13,13 +13,14 @@ from pydantic import ConfigDict
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
+from partnerdesk.api.fields import Moment
 from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.contracts import selectors as contract_selectors
 
 from . import selectors, services
 from .choices import Category, HandBackReason, Level, MessageKind, TicketState
 from .clocks import support_minutes_left, vendor_calendar
-from .models import Attachment, ProductDefect, Ticket
+from .models import Attachment, Message, ProductDefect, Ticket
 
 router = Router(tags=["tickets"])
 
@@ -150,7 +151,7 @@ class TicketFilters(Schema):
     level: Level | None = None
     end_customer_id: int | None = None
     category: Category | None = None
-    due_before: datetime | None = None
+    due_before: Moment | None = None
     q: str | None = Field(None, max_length=200, description="Search in subject")
     ordering: Literal["due", "-created_at", "created_at"] = "-created_at"
 
@@ -327,6 +328,14 @@ class MessageOut(Schema):
     shared_with_vendor: bool
     created_at: datetime
 
+    @staticmethod
+    def resolve_author_name(obj: Message, context: dict[str, Any]) -> str:
+        return selectors.text_shown_to(_asker(context), obj.ticket, obj.author_name)
+
+    @staticmethod
+    def resolve_body(obj: Message, context: dict[str, Any]) -> str:
+        return selectors.text_shown_to(_asker(context), obj.ticket, obj.body)
+
 
 @router.get("/tickets/{ticket_id}/messages", response=list[MessageOut], summary="Messages you may see (R5.9)")
 @paginate(LimitOffset)
@@ -351,6 +360,10 @@ class AttachmentOut(Schema):
     shared_with_vendor: bool
     uploaded_at: datetime
     download_url: str
+
+    @staticmethod
+    def resolve_filename(obj: Attachment, context: dict[str, Any]) -> str:
+        return selectors.text_shown_to(_asker(context), obj.ticket, obj.filename)
 
     @staticmethod
     def resolve_download_url(obj: Attachment) -> str:

@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from partnerdesk.accounts.models import User
+from partnerdesk.contact.masking import redact_for_vendor
 
 from .choices import Level, MessageKind, TicketState
 from .models import Attachment, Message, ProductDefect, Ticket, TicketTransition
@@ -58,8 +59,9 @@ def ticket_figures(user: User) -> dict[str, int]:
     if user.is_vendor:
         return tickets.aggregate(
             queue=Count("pk", filter=Q(state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL])),
-            overdue=Count("pk", filter=Q(state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL],
-                                         due_at__lt=timezone.now())),
+            overdue=Count(
+                "pk", filter=Q(state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL], due_at__lt=timezone.now())
+            ),
             waiting=Count("pk", filter=Q(state=TicketState.WAITING_FOR_PARTNER)),
         )
     return tickets.aggregate(
@@ -67,3 +69,11 @@ def ticket_figures(user: User) -> dict[str, int]:
         waiting=Count("pk", filter=Q(state=TicketState.WAITING_FOR_PARTNER)),
         escalated=Count("pk", filter=Q(state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL])),
     )
+
+
+def text_shown_to(user: User, ticket: Ticket, text: str) -> str:
+    """Text from the partner's side as this user may read it: for the vendor, the end customer's contact
+    persons are masked, because stored correspondence outlives any authorisation (R9.1)."""
+    if not user.is_vendor or not text:
+        return text
+    return redact_for_vendor(text, end_customer=ticket.end_customer)

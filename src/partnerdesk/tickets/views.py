@@ -137,8 +137,14 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "ticket": ticket,
         "capture_form": capture_form,
         "missing": [f for f in services.required_capture_fields() if not str(getattr(ticket, f) or "").strip()],
-        "thread": selectors.messages_visible_to(user, ticket).select_related("author"),
-        "attachments": selectors.attachments_visible_to(user, ticket),
+        "thread": [
+            (m, selectors.text_shown_to(user, ticket, m.author_name), selectors.text_shown_to(user, ticket, m.body))
+            for m in selectors.messages_visible_to(user, ticket)
+        ],
+        "attachments": [
+            (a, selectors.text_shown_to(user, ticket, a.filename))
+            for a in selectors.attachments_visible_to(user, ticket)
+        ],
         "history": selectors.transitions_visible_to(user, ticket),
         "defects": ticket.defects.all(),
         "message_form": MessageForm(kinds=kinds) if kinds and ticket.state != TicketState.CLOSED else None,
