@@ -36,7 +36,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy src/partnerdesk/hours
+	$(BIN)/mypy src/partnerdesk/hours src/partnerdesk/contracts/pricing.py
 
 check: install-dev
 	$(BIN)/partnerdesk makemigrations --check --dry-run
