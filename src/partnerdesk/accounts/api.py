@@ -1,14 +1,17 @@
 """Accounts API: who am I, partners, end customers, users, personal API tokens."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: ninja's @paginate reads the wrapped view's annotations
+# from its own module, where a name such as ObjectId is unknown.
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 from pydantic import ConfigDict
+
+from partnerdesk.api.fields import Moment, ObjectId
+from partnerdesk.api.pagination import LimitOffset
 
 from . import selectors, services
 from .models import EndCustomer, User
@@ -125,7 +128,7 @@ class UserIn(Strict):
     email: str = Field(..., min_length=3, max_length=254)
     full_name: str = Field("", max_length=200)
     role: str
-    partner_id: int | None = None
+    partner_id: ObjectId | None = None
     language: str = Field("", max_length=5)
 
 
@@ -135,7 +138,7 @@ class ActiveIn(Strict):
 
 class TokenIn(Strict):
     name: str = Field(..., min_length=1, max_length=100)
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
 
 
 class TokenOut(Schema):
@@ -176,7 +179,7 @@ def get_me(request: HttpRequest) -> MeOut:
 
 
 @router.get("/partners", response=list[PartnerOut], summary="Partners the user may see")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_partners(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped-def]
     partners = selectors.partners_visible_to(_user(request))
     if q.strip():
@@ -185,13 +188,13 @@ def list_partners(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped
 
 
 @router.get("/partners/{partner_id}", response=PartnerOut, summary="One partner")
-def get_partner(request: HttpRequest, partner_id: int):  # type: ignore[no-untyped-def]
+def get_partner(request: HttpRequest, partner_id: ObjectId):  # type: ignore[no-untyped-def]
     user = _user(request)
     return selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
 
 
 @router.post("/partners/{partner_id}/active", response=PartnerOut, summary="Enable or disable a partner")
-def set_partner_active(request: HttpRequest, partner_id: int, payload: ActiveIn):  # type: ignore[no-untyped-def]
+def set_partner_active(request: HttpRequest, partner_id: ObjectId, payload: ActiveIn):  # type: ignore[no-untyped-def]
     user = _user(request)
     partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
     return services.set_partner_active(acting_user=user, partner=partner, active=payload.is_active)
@@ -202,27 +205,23 @@ def set_partner_active(request: HttpRequest, partner_id: int, payload: ActiveIn)
     response=list[EndCustomerOut],
     summary="End customers of a partner (pseudonymised for the vendor)",
 )
-@paginate(LimitOffsetPagination)
-def list_end_customers(request: HttpRequest, partner_id: int, q: str = ""):  # type: ignore[no-untyped-def]
+@paginate(LimitOffset)
+def list_end_customers(request: HttpRequest, partner_id: ObjectId, q: str = ""):  # type: ignore[no-untyped-def]
     user = _user(request)
     partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
-    end_customers = (
-        selectors.end_customers_visible_to(user).filter(partner=partner).prefetch_related("contacts")
-    )
+    end_customers = selectors.end_customers_visible_to(user).filter(partner=partner).prefetch_related("contacts")
     end_customers = selectors.search_end_customers(end_customers, q, user=user)
     return end_customers
 
 
-@router.post(
-    "/partners/{partner_id}/end-customers", response={201: EndCustomerOut}, summary="Add an end customer"
-)
-def create_end_customer(request: HttpRequest, partner_id: int, payload: EndCustomerIn):  # type: ignore[no-untyped-def]
+@router.post("/partners/{partner_id}/end-customers", response={201: EndCustomerOut}, summary="Add an end customer")
+def create_end_customer(request: HttpRequest, partner_id: ObjectId, payload: EndCustomerIn):  # type: ignore[no-untyped-def]
     user = _user(request)
     partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
     data = payload.model_dump()
     contacts = data.pop("contacts")
     end_customer = services.create_end_customer(acting_user=user, partner=partner, contacts=contacts, **data)
-    return 201, end_customer
+    return Status(201, end_customer)
 
 
 @router.get(
@@ -230,7 +229,7 @@ def create_end_customer(request: HttpRequest, partner_id: int, payload: EndCusto
     response=EndCustomerOut,
     summary="One end customer",
 )
-def get_end_customer(request: HttpRequest, partner_id: int, end_customer_id: int):  # type: ignore[no-untyped-def]
+def get_end_customer(request: HttpRequest, partner_id: ObjectId, end_customer_id: ObjectId):  # type: ignore[no-untyped-def]
     user = _user(request)
     queryset = selectors.end_customers_visible_to(user).filter(partner_id=partner_id)
     return selectors.get_visible_or_404(queryset, end_customer_id, user=user)
@@ -242,7 +241,7 @@ def get_end_customer(request: HttpRequest, partner_id: int, end_customer_id: int
     summary="Change an end customer",
 )
 def update_end_customer(  # type: ignore[no-untyped-def]
-    request: HttpRequest, partner_id: int, end_customer_id: int, payload: EndCustomerPatch
+    request: HttpRequest, partner_id: ObjectId, end_customer_id: ObjectId, payload: EndCustomerPatch
 ):
     user = _user(request)
     queryset = selectors.end_customers_visible_to(user).filter(partner_id=partner_id)
@@ -257,7 +256,7 @@ def update_end_customer(  # type: ignore[no-untyped-def]
 
 
 @router.get("/users", response=list[UserOut], summary="Users the caller may manage")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_users(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped-def]
     users = selectors.users_visible_to(_user(request))
     if q.strip():
@@ -270,9 +269,7 @@ def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyp
     user = _user(request)
     partner = None
     if payload.partner_id is not None:
-        partner = selectors.get_visible_or_404(
-            selectors.partners_visible_to(user), payload.partner_id, user=user
-        )
+        partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), payload.partner_id, user=user)
     created = services.create_user(
         acting_user=user,
         email=payload.email,
@@ -281,41 +278,42 @@ def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyp
         full_name=payload.full_name,
         language=payload.language,
     )
-    return 201, created
+    return Status(201, created)
 
 
 @router.post("/users/{user_id}/active", response=UserOut, summary="Enable or disable a user")
-def set_user_active(request: HttpRequest, user_id: int, payload: ActiveIn):  # type: ignore[no-untyped-def]
+def set_user_active(request: HttpRequest, user_id: ObjectId, payload: ActiveIn):  # type: ignore[no-untyped-def]
     user = _user(request)
     target = selectors.get_visible_or_404(selectors.users_visible_to(user), user_id, user=user)
     return services.set_user_active(acting_user=user, user=target, active=payload.is_active)
 
 
 @router.get("/tokens", response=list[TokenOut], summary="Your API tokens")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
     return selectors.api_tokens_of(_user(request))
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create a personal API token")
 def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-untyped-def]
-    token, raw = services.create_api_token(
-        acting_user=_user(request), name=payload.name, expires_at=payload.expires_at
-    )
-    return 201, TokenCreatedOut(
-        id=token.pk,
-        name=token.name,
-        prefix=token.prefix,
-        created_at=token.created_at,
-        last_used_at=token.last_used_at,
-        expires_at=token.expires_at,
-        revoked_at=token.revoked_at,
-        token=raw,
+    token, raw = services.create_api_token(acting_user=_user(request), name=payload.name, expires_at=payload.expires_at)
+    return Status(
+        201,
+        TokenCreatedOut(
+            id=token.pk,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+            token=raw,
+        ),
     )
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke one of your API tokens")
-def revoke_token(request: HttpRequest, token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(request: HttpRequest, token_id: ObjectId):  # type: ignore[no-untyped-def]
     user = _user(request)
     token = selectors.get_visible_or_404(selectors.api_tokens_of(user), token_id, user=user)
     return services.revoke_api_token(acting_user=user, token=token)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -14,6 +16,8 @@ from ninja.openapi.schema import REF_TEMPLATE
 
 from partnerdesk.accounts.choices import SecurityEvent
 from partnerdesk.accounts.services import log_security_event
+
+logger = logging.getLogger(__name__)
 
 # The request parts ninja names in an error location; the field is what follows them.
 _LOCATION_PARTS = {"body", "query", "path", "header", "cookie", "form", "file", "payload", "data", "filters"}
@@ -129,6 +133,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(request, error_body(_("Authentication required.")), status=401)
+
+    def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Safety net for input the database refuses (SQLite binds no number beyond 64 bits; PostgreSQL
+        # refuses out-of-range values with a DataError). Routes should type such input with
+        # partnerdesk.api.fields (ObjectId, Moment), which names the field; this names only the part.
+        logger.warning("input the database refused on %s %s: %s", request.method, request.path, exc)
+        part = "body" if request.method in ("POST", "PUT", "PATCH") else "query"
+        errors = [{"field": part, "message": _("A value is out of the range that can be stored.")}]
+        return api.create_response(request, error_body(_("The request has invalid fields."), errors), status=422)
+
+    api.add_exception_handler(OverflowError, _out_of_range)
+    api.add_exception_handler(DataError, _out_of_range)
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

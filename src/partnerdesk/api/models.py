@@ -15,9 +15,7 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         verbose_name = _("idempotency record")
-        constraints = [
-            models.UniqueConstraint(fields=["principal", "key"], name="idempotency_key_per_principal")
-        ]
+        constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_key_per_principal")]
 
     def __str__(self) -> str:
         return f"{self.principal} {self.key}"

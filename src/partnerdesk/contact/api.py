@@ -13,6 +13,7 @@ from pydantic import ConfigDict
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
+from partnerdesk.api.fields import Moment
 from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import tickets_visible_to
@@ -54,7 +55,7 @@ class AuthorizationIn(Strict):
     # Checked by the service after the ids are resolved (a foreign id is a 404, never a 422).
     channels: list[Channel] = Field(..., description="At least one")
     contact_person_ids: list[int] = Field(..., description="At least one person of the end customer")
-    valid_until: datetime
+    valid_until: Moment
     appear_as: AppearAs = Field(..., description="How the vendor appears to the end customer")
 
 
@@ -283,8 +284,8 @@ class AuditFilters(Schema):
     action: AuditAction | None = None
     ticket_id: int | None = None
     end_customer_id: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
 
 
 def _audit_entries(request: HttpRequest, filters: AuditFilters) -> Any:

@@ -14,7 +14,7 @@ class EndCustomerForm(forms.ModelForm):
 
 
 ContactFormSet = forms.inlineformset_factory(
-    EndCustomer, ContactPerson, fields=["name", "email", "phone"], extra=1, can_delete=True
+    EndCustomer, ContactPerson, fields=["name", "email", "phone"], extra=1, can_delete=True, can_delete_extra=False
 )
 
 
