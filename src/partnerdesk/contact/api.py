@@ -13,7 +13,7 @@ from pydantic import ConfigDict
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
-from partnerdesk.api.fields import Moment
+from partnerdesk.api.fields import Moment, ObjectId
 from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import tickets_visible_to
@@ -41,7 +41,7 @@ def _asker(context: dict[str, Any] | None) -> User:
     return context["request"].user  # type: ignore[index,no-any-return]
 
 
-def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+def _ticket(request: HttpRequest, ticket_id: ObjectId) -> Ticket:
     user = _user(request)
     return account_selectors.get_visible_or_404(tickets_visible_to(user), ticket_id, user=user)
 
@@ -50,11 +50,11 @@ def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
 
 
 class AuthorizationIn(Strict):
-    end_customer_id: int
-    ticket_id: int | None = Field(None, description="Empty: all tickets of the end customer")
+    end_customer_id: ObjectId
+    ticket_id: ObjectId | None = Field(None, description="Empty: all tickets of the end customer")
     # Checked by the service after the ids are resolved (a foreign id is a 404, never a 422).
     channels: list[Channel] = Field(..., description="At least one")
-    contact_person_ids: list[int] = Field(..., description="At least one person of the end customer")
+    contact_person_ids: list[ObjectId] = Field(..., description="At least one person of the end customer")
     valid_until: Moment
     appear_as: AppearAs = Field(..., description="How the vendor appears to the end customer")
 
@@ -107,8 +107,8 @@ class AuthorizationOut(Schema):
 
 
 class AuthorizationFilters(Schema):
-    ticket_id: int | None = None
-    end_customer_id: int | None = None
+    ticket_id: ObjectId | None = None
+    end_customer_id: ObjectId | None = None
     current: bool | None = Field(None, description="true: only current ones; false: only ended ones")
 
 
@@ -154,20 +154,20 @@ def grant_authorization(request: HttpRequest, payload: AuthorizationIn):  # type
     return Status(201, selectors.authorizations_visible_to(user).get(pk=authorization.pk))
 
 
-def _authorization(request: HttpRequest, authorization_id: int) -> ContactAuthorization:
+def _authorization(request: HttpRequest, authorization_id: ObjectId) -> ContactAuthorization:
     user = _user(request)
     return account_selectors.get_visible_or_404(selectors.authorizations_visible_to(user), authorization_id, user=user)
 
 
 @router.get("/authorizations/{authorization_id}", response=AuthorizationOut, summary="One authorisation")
-def get_authorization(request: HttpRequest, authorization_id: int):  # type: ignore[no-untyped-def]
+def get_authorization(request: HttpRequest, authorization_id: ObjectId):  # type: ignore[no-untyped-def]
     return _authorization(request, authorization_id)
 
 
 @router.post(
     "/authorizations/{authorization_id}/revoke", response=AuthorizationOut, summary="End an authorisation at once"
 )
-def revoke_authorization(request: HttpRequest, authorization_id: int):  # type: ignore[no-untyped-def]
+def revoke_authorization(request: HttpRequest, authorization_id: ObjectId):  # type: ignore[no-untyped-def]
     user = _user(request)
     authorization = services.revoke_authorization(
         acting_user=user, authorization=_authorization(request, authorization_id)
@@ -193,13 +193,13 @@ class ShownContactOut(Schema):
     response=list[ShownContactOut],
     summary="The ticket's contact persons you may see; for the vendor only authorised ones, each view logged",
 )
-def list_ticket_contacts(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+def list_ticket_contacts(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
     user = _user(request)
     return selectors.contacts_shown_to(user, _ticket(request, ticket_id), via="api")
 
 
 class EndCustomerMailIn(Strict):
-    contact_person_id: int
+    contact_person_id: ObjectId
     subject: str = Field(..., min_length=1, max_length=250)
     body: str = Field(..., min_length=1, max_length=100_000)
 
@@ -231,7 +231,7 @@ class EndCustomerMailOut(Schema):
     summary="Mail between the vendor and the ticket's end customer",
 )
 @paginate(LimitOffset)
-def list_end_customer_mails(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+def list_end_customer_mails(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
     user = _user(request)
     return (
         selectors.end_customer_mails_visible_to(user, _ticket(request, ticket_id))
@@ -245,7 +245,7 @@ def list_end_customer_mails(request: HttpRequest, ticket_id: int):  # type: igno
     response={201: EndCustomerMailOut},
     summary="The vendor writes to an authorised contact person (refused and logged without authorisation, R9.3)",
 )
-def send_end_customer_mail(request: HttpRequest, ticket_id: int, payload: EndCustomerMailIn):  # type: ignore[no-untyped-def]
+def send_end_customer_mail(request: HttpRequest, ticket_id: ObjectId, payload: EndCustomerMailIn):  # type: ignore[no-untyped-def]
     user = _user(request)
     ticket = _ticket(request, ticket_id)
     person = account_selectors.get_visible_or_404(
@@ -282,8 +282,8 @@ class AuditEntryOut(Schema):
 
 class AuditFilters(Schema):
     action: AuditAction | None = None
-    ticket_id: int | None = None
-    end_customer_id: int | None = None
+    ticket_id: ObjectId | None = None
+    end_customer_id: ObjectId | None = None
     since: Moment | None = None
     until: Moment | None = None
 

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, ConfigDict, StrictBool, StrictInt
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
+from partnerdesk.api.fields import ObjectId
 from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.tickets.selectors import tickets_visible_to
 
@@ -293,7 +294,7 @@ def _values(schema: PlanValuesIn | None) -> dict[str, Any]:
     return values
 
 
-def _contract(request: HttpRequest, contract_id: int) -> Contract:
+def _contract(request: HttpRequest, contract_id: ObjectId) -> Contract:
     user = _user(request)
     return account_selectors.get_visible_or_404(selectors.contracts_visible_to(user), contract_id, user=user)
 
@@ -311,7 +312,7 @@ def list_plans(request: HttpRequest, offered_only: bool = False):  # type: ignor
 
 
 @router.get("/plans/{plan_id}", response=PlanOut, summary="One plan")
-def get_plan(request: HttpRequest, plan_id: int):  # type: ignore[no-untyped-def]
+def get_plan(request: HttpRequest, plan_id: ObjectId):  # type: ignore[no-untyped-def]
     user = _user(request)
     return account_selectors.get_visible_or_404(selectors.plans_visible_to(user), plan_id, user=user)
 
@@ -342,7 +343,7 @@ def create_plan(request: HttpRequest, payload: PlanIn):  # type: ignore[no-untyp
 @router.get("/contracts", response=list[ContractOut], summary="Contracts the user may see")
 @paginate(LimitOffset)
 def list_contracts(  # type: ignore[no-untyped-def]
-    request: HttpRequest, state: StateName | None = None, partner_id: int | None = None
+    request: HttpRequest, state: StateName | None = None, partner_id: ObjectId | None = None
 ):
     contracts = selectors.contracts_visible_to(_user(request)).prefetch_related("end_customers")
     if state is not None:
@@ -378,12 +379,12 @@ def create_contract(request: HttpRequest, payload: ContractIn):  # type: ignore[
 
 
 @router.get("/contracts/{contract_id}", response=ContractOut, summary="One contract")
-def get_contract(request: HttpRequest, contract_id: int):  # type: ignore[no-untyped-def]
+def get_contract(request: HttpRequest, contract_id: ObjectId):  # type: ignore[no-untyped-def]
     return _contract(request, contract_id)
 
 
 @router.post("/contracts/{contract_id}/activate", response=ContractOut, summary="Activate a draft (Sales)")
-def activate_contract(request: HttpRequest, contract_id: int, payload: ReasonIn):  # type: ignore[no-untyped-def]
+def activate_contract(request: HttpRequest, contract_id: ObjectId, payload: ReasonIn):  # type: ignore[no-untyped-def]
     contract = _contract(request, contract_id)
     services.activate_contract(acting_user=_user(request), contract=contract, reason=payload.reason)
     return _contract(request, contract_id)
@@ -394,7 +395,7 @@ def activate_contract(request: HttpRequest, contract_id: int, payload: ReasonIn)
     response=ContractOut,
     summary="Cancel a contract: it runs to the end of its term (R3.1, R3.4)",
 )
-def cancel_contract(request: HttpRequest, contract_id: int, payload: ReasonIn):  # type: ignore[no-untyped-def]
+def cancel_contract(request: HttpRequest, contract_id: ObjectId, payload: ReasonIn):  # type: ignore[no-untyped-def]
     contract = _contract(request, contract_id)
     services.cancel_contract(acting_user=_user(request), contract=contract, reason=payload.reason)
     return _contract(request, contract_id)
@@ -402,7 +403,7 @@ def cancel_contract(request: HttpRequest, contract_id: int, payload: ReasonIn): 
 
 @router.get("/contracts/{contract_id}/events", response=list[ContractEventOut], summary="A contract's history")
 @paginate(LimitOffset)
-def list_contract_events(request: HttpRequest, contract_id: int):  # type: ignore[no-untyped-def]
+def list_contract_events(request: HttpRequest, contract_id: ObjectId):  # type: ignore[no-untyped-def]
     return selectors.contract_events(_contract(request, contract_id))
 
 
@@ -411,7 +412,7 @@ def list_contract_events(request: HttpRequest, contract_id: int):  # type: ignor
     response=UsageOut,
     summary="Included time used and left, extra so far, per term, and the next invoice (R10.7)",
 )
-def get_contract_usage(request: HttpRequest, contract_id: int, day: date | None = None):  # type: ignore[no-untyped-def]
+def get_contract_usage(request: HttpRequest, contract_id: ObjectId, day: date | None = None):  # type: ignore[no-untyped-def]
     contract = _contract(request, contract_id)
     if day is not None and not USAGE_DAYS[0] <= day <= USAGE_DAYS[1]:
         raise ValidationError(
@@ -448,7 +449,7 @@ def request_individual_contract(request: HttpRequest, payload: ContractRequestIn
 # --- time entries -------------------------------------------------------------------------------
 
 
-def _entries(request: HttpRequest, ticket_id: int) -> Any:
+def _entries(request: HttpRequest, ticket_id: ObjectId) -> Any:
     user = _user(request)
     ticket = account_selectors.get_visible_or_404(tickets_visible_to(user), ticket_id, user=user)
     return ticket, TimeEntry.objects.filter(ticket=ticket).select_related("agent", "term")
@@ -456,7 +457,7 @@ def _entries(request: HttpRequest, ticket_id: int) -> Any:
 
 @router.get("/tickets/{ticket_id}/time-entries", response=list[TimeEntryOut], summary="Time recorded on a ticket")
 @paginate(LimitOffset)
-def list_time_entries(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+def list_time_entries(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
     _ticket, entries = _entries(request, ticket_id)
     return entries.order_by("started_at", "pk")
 
@@ -466,7 +467,7 @@ def list_time_entries(request: HttpRequest, ticket_id: int):  # type: ignore[no-
     response={201: TimeEntryOut},
     summary="Record work on an escalated ticket (vendor staff); charged to the ticket's contract",
 )
-def book_time_entry(request: HttpRequest, ticket_id: int, payload: TimeEntryIn):  # type: ignore[no-untyped-def]
+def book_time_entry(request: HttpRequest, ticket_id: ObjectId, payload: TimeEntryIn):  # type: ignore[no-untyped-def]
     ticket, entries = _entries(request, ticket_id)
     entry = services.book_time_entry(
         acting_user=_user(request),
@@ -486,7 +487,7 @@ def book_time_entry(request: HttpRequest, ticket_id: int, payload: TimeEntryIn):
     summary="Mark an entry billable or not (R4.6); refused once invoiced (R4.7)",
 )
 def set_time_entry_billable(  # type: ignore[no-untyped-def]
-    request: HttpRequest, ticket_id: int, time_entry_id: int, payload: BillableIn
+    request: HttpRequest, ticket_id: ObjectId, time_entry_id: ObjectId, payload: BillableIn
 ):
     _ticket, entries = _entries(request, ticket_id)
     entry = account_selectors.get_visible_or_404(entries, time_entry_id, user=_user(request))
@@ -499,7 +500,7 @@ def set_time_entry_billable(  # type: ignore[no-untyped-def]
     response={204: None},
     summary="Delete an entry booked by mistake; refused once invoiced (R4.7)",
 )
-def delete_time_entry(request: HttpRequest, ticket_id: int, time_entry_id: int):  # type: ignore[no-untyped-def]
+def delete_time_entry(request: HttpRequest, ticket_id: ObjectId, time_entry_id: ObjectId):  # type: ignore[no-untyped-def]
     _ticket, entries = _entries(request, ticket_id)
     entry = account_selectors.get_visible_or_404(entries, time_entry_id, user=_user(request))
     services.delete_time_entry(acting_user=_user(request), entry=entry)

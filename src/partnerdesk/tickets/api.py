@@ -13,7 +13,7 @@ from pydantic import ConfigDict
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
-from partnerdesk.api.fields import Moment
+from partnerdesk.api.fields import Moment, ObjectId
 from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.contracts import selectors as contract_selectors
 
@@ -56,7 +56,7 @@ class CaptureIn(Strict):
 
 
 class TicketIn(CaptureIn):
-    end_customer_id: int
+    end_customer_id: ObjectId
     subject: str = Field(..., min_length=1, max_length=200)
 
 
@@ -149,7 +149,7 @@ class TicketListOut(Schema):
 class TicketFilters(Schema):
     state: list[TicketState] | None = Field(None, description="One or more states")
     level: Level | None = None
-    end_customer_id: int | None = None
+    end_customer_id: ObjectId | None = None
     category: Category | None = None
     due_before: Moment | None = None
     q: str | None = Field(None, max_length=200, description="Search in subject")
@@ -179,7 +179,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):  # type: 
     return tickets.order_by(filters.ordering, "-id" if filters.ordering.startswith("-") else "id")
 
 
-def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+def _ticket(request: HttpRequest, ticket_id: ObjectId) -> Ticket:
     user = _user(request)
     return account_selectors.get_visible_or_404(selectors.tickets_visible_to(user), ticket_id, user=user)
 
@@ -200,12 +200,12 @@ def create_ticket(request: HttpRequest, payload: TicketIn):  # type: ignore[no-u
 
 
 @router.get("/tickets/{ticket_id}", response=TicketOut, summary="One ticket")
-def get_ticket(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+def get_ticket(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
     return _reload(_ticket(request, ticket_id))
 
 
 @router.patch("/tickets/{ticket_id}", response=TicketOut, summary="Complete the capture or set a first-level state")
-def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatch):  # type: ignore[no-untyped-def]
+def update_ticket(request: HttpRequest, ticket_id: ObjectId, payload: TicketPatch):  # type: ignore[no-untyped-def]
     user = _user(request)
     ticket = _ticket(request, ticket_id)
     changes = payload.model_dump(exclude_unset=True)
@@ -219,14 +219,16 @@ def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatch):  
 
 class EscalateIn(Strict):
     level: Literal[2, 3] = 2
-    contract_id: int | None = Field(None, description="Default: the covering contract with included time left, else S")
-    shared_message_ids: list[int] = Field([], description="First-level correspondence the vendor may see (R5.5)")
-    shared_attachment_ids: list[int] = []
+    contract_id: ObjectId | None = Field(
+        None, description="Default: the covering contract with included time left, else S"
+    )
+    shared_message_ids: list[ObjectId] = Field([], description="First-level correspondence the vendor may see (R5.5)")
+    shared_attachment_ids: list[ObjectId] = []
     note: str = Field("", max_length=5000)
 
 
 @router.post("/tickets/{ticket_id}/escalate", response=TicketOut, summary="Escalate to second or third level")
-def escalate(request: HttpRequest, ticket_id: int, payload: EscalateIn):  # type: ignore[no-untyped-def]
+def escalate(request: HttpRequest, ticket_id: ObjectId, payload: EscalateIn):  # type: ignore[no-untyped-def]
     user = _user(request)
     ticket = _ticket(request, ticket_id)
     contract = None
@@ -260,7 +262,7 @@ class HandBackIn(Strict):
 
 
 @router.post("/tickets/{ticket_id}/hand-back", response=TicketOut, summary="Hand the ticket back to the partner (R5.6)")
-def hand_back(request: HttpRequest, ticket_id: int, payload: HandBackIn):  # type: ignore[no-untyped-def]
+def hand_back(request: HttpRequest, ticket_id: ObjectId, payload: HandBackIn):  # type: ignore[no-untyped-def]
     ticket = services.hand_back(
         acting_user=_user(request), ticket=_ticket(request, ticket_id), reason=payload.reason, message=payload.message
     )
@@ -276,19 +278,19 @@ class ReasonIn(Strict):
 
 
 @router.post("/tickets/{ticket_id}/resolve", response=TicketOut, summary="Resolve the ticket")
-def resolve(request: HttpRequest, ticket_id: int, payload: NoteIn):  # type: ignore[no-untyped-def]
+def resolve(request: HttpRequest, ticket_id: ObjectId, payload: NoteIn):  # type: ignore[no-untyped-def]
     ticket = services.resolve(acting_user=_user(request), ticket=_ticket(request, ticket_id), note=payload.note)
     return _reload(ticket)
 
 
 @router.post("/tickets/{ticket_id}/reopen", response=TicketOut, summary="Reopen a resolved ticket within the window")
-def reopen(request: HttpRequest, ticket_id: int, payload: ReasonIn):  # type: ignore[no-untyped-def]
+def reopen(request: HttpRequest, ticket_id: ObjectId, payload: ReasonIn):  # type: ignore[no-untyped-def]
     ticket = services.reopen(acting_user=_user(request), ticket=_ticket(request, ticket_id), reason=payload.reason)
     return _reload(ticket)
 
 
 @router.post("/tickets/{ticket_id}/close", response=TicketOut, summary="Close a resolved ticket")
-def close(request: HttpRequest, ticket_id: int, payload: NoteIn):  # type: ignore[no-untyped-def]
+def close(request: HttpRequest, ticket_id: ObjectId, payload: NoteIn):  # type: ignore[no-untyped-def]
     ticket = services.close(acting_user=_user(request), ticket=_ticket(request, ticket_id), note=payload.note)
     return _reload(ticket)
 
@@ -310,7 +312,7 @@ class TransitionOut(Schema):
 
 @router.get("/tickets/{ticket_id}/history", response=list[TransitionOut], summary="Every transition (R5.8)")
 @paginate(LimitOffset)
-def history(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+def history(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
     user = _user(request)
     return selectors.transitions_visible_to(user, _ticket(request, ticket_id))
 
@@ -339,12 +341,12 @@ class MessageOut(Schema):
 
 @router.get("/tickets/{ticket_id}/messages", response=list[MessageOut], summary="Messages you may see (R5.9)")
 @paginate(LimitOffset)
-def list_messages(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+def list_messages(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
     return selectors.messages_visible_to(_user(request), _ticket(request, ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/messages", response={201: MessageOut}, summary="Write a message or a note")
-def post_message(request: HttpRequest, ticket_id: int, payload: MessageIn):  # type: ignore[no-untyped-def]
+def post_message(request: HttpRequest, ticket_id: ObjectId, payload: MessageIn):  # type: ignore[no-untyped-def]
     message = services.post_message(
         acting_user=_user(request), ticket=_ticket(request, ticket_id), kind=payload.kind, body=payload.body
     )
@@ -372,14 +374,14 @@ class AttachmentOut(Schema):
 
 @router.get("/tickets/{ticket_id}/attachments", response=list[AttachmentOut], summary="Attachments you may see")
 @paginate(LimitOffset)
-def list_attachments(request: HttpRequest, ticket_id: int):  # type: ignore[no-untyped-def]
+def list_attachments(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
     return selectors.attachments_visible_to(_user(request), _ticket(request, ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/attachments", response={201: AttachmentOut}, summary="Upload an attachment")
 def upload_attachment(  # type: ignore[no-untyped-def]
     request: HttpRequest,
-    ticket_id: int,
+    ticket_id: ObjectId,
     file: File[UploadedFile],
     kind: Form[MessageKind] = MessageKind.THREAD,
     shared_with_vendor: Form[bool] = False,
@@ -399,7 +401,7 @@ def upload_attachment(  # type: ignore[no-untyped-def]
     response={200: None},
     summary="Download an attachment (only for those who may see it)",
 )
-def download_attachment(request: HttpRequest, ticket_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def download_attachment(request: HttpRequest, ticket_id: ObjectId, attachment_id: ObjectId):  # type: ignore[no-untyped-def]
     user = _user(request)
     attachment = account_selectors.get_visible_or_404(
         selectors.attachments_visible_to(user, _ticket(request, ticket_id)), attachment_id, user=user
@@ -425,7 +427,7 @@ class DefectPatch(Strict):
 
 
 @router.post("/tickets/{ticket_id}/defects", response={201: DefectOut}, summary="Link a product defect (R5.10)")
-def link_defect(request: HttpRequest, ticket_id: int, payload: DefectIn):  # type: ignore[no-untyped-def]
+def link_defect(request: HttpRequest, ticket_id: ObjectId, payload: DefectIn):  # type: ignore[no-untyped-def]
     defect = services.link_defect(
         acting_user=_user(request), ticket=_ticket(request, ticket_id), **payload.model_dump()
     )
@@ -439,7 +441,7 @@ def list_defects(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @router.patch("/defects/{defect_id}", response=DefectOut, summary="Change a defect's status (vendor)")
-def update_defect(request: HttpRequest, defect_id: int, payload: DefectPatch):  # type: ignore[no-untyped-def]
+def update_defect(request: HttpRequest, defect_id: ObjectId, payload: DefectPatch):  # type: ignore[no-untyped-def]
     user = _user(request)
     defect = account_selectors.get_visible_or_404(selectors.defects_visible_to(user), defect_id, user=user)
     return services.update_defect(acting_user=user, defect=defect, **payload.model_dump(exclude_unset=True))
