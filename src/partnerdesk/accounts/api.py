@@ -8,21 +8,17 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
 from partnerdesk.api.fields import Moment, ObjectId
 from partnerdesk.api.pagination import LimitOffset
+from partnerdesk.api.schemas import Strict
+from partnerdesk.api.schemas import acting_user as _user
+from partnerdesk.api.schemas import asker as _asker
 
 from . import selectors, services
-from .models import EndCustomer, User
+from .models import EndCustomer
 
 router = Router(tags=["accounts"])
-
-
-class Strict(Schema):
-    """Input schemas refuse unknown fields, so a typo is an error rather than silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class MeOut(Schema):
@@ -153,14 +149,6 @@ class TokenOut(Schema):
 
 class TokenCreatedOut(TokenOut):
     token: str = Field(..., description="Shown once; only its hash is stored.")
-
-
-def _asker(context: dict[str, Any] | None) -> User:
-    return context["request"].user  # type: ignore[index,no-any-return]
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 @router.get("/me", response=MeOut, summary="The authenticated user")

@@ -9,12 +9,13 @@ from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
 from partnerdesk.accounts import selectors as account_selectors
-from partnerdesk.accounts.models import User
 from partnerdesk.api.fields import Moment, ObjectId
 from partnerdesk.api.pagination import LimitOffset
+from partnerdesk.api.schemas import Strict
+from partnerdesk.api.schemas import acting_user as _user
+from partnerdesk.api.schemas import asker as _asker
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import tickets_visible_to
 
@@ -27,18 +28,6 @@ from .models import AuditEntry, Brand, ContactAuthorization, EndCustomerMail
 from .outbound import send_mail_to_end_customer
 
 router = Router(tags=["contact"])
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _asker(context: dict[str, Any] | None) -> User:
-    return context["request"].user  # type: ignore[index,no-any-return]
 
 
 def _ticket(request: HttpRequest, ticket_id: ObjectId) -> Ticket:

@@ -9,12 +9,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import AwareDatetime, ConfigDict, StrictBool, StrictInt
+from pydantic import AwareDatetime, StrictBool, StrictInt
 
 from partnerdesk.accounts import selectors as account_selectors
-from partnerdesk.accounts.models import User
 from partnerdesk.api.fields import ObjectId
 from partnerdesk.api.pagination import LimitOffset
+from partnerdesk.api.schemas import Strict
+from partnerdesk.api.schemas import acting_user as _user
 from partnerdesk.tickets.selectors import tickets_visible_to
 
 from . import pricing, selectors, services
@@ -29,12 +30,6 @@ ActivityName = Literal["email", "callback", "web_meeting", "remote_maintenance",
 StateName = Literal["draft", "active", "cancelled", "ended"]
 # Usage can be asked for any day a contract can run on (and every term date stays computable).
 USAGE_DAYS = (date(1970, 1, 1), date(2999, 12, 31))
-
-
-class Strict(Schema):
-    """Input schemas refuse unknown fields, so a typo is an error rather than silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 # --- schemas ------------------------------------------------------------------------------------
@@ -279,10 +274,6 @@ class ContractRequestOut(Schema):
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _values(schema: PlanValuesIn | None) -> dict[str, Any]:

@@ -9,12 +9,13 @@ from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
 from partnerdesk.accounts import selectors as account_selectors
-from partnerdesk.accounts.models import User
 from partnerdesk.api.fields import Moment, ObjectId
 from partnerdesk.api.pagination import LimitOffset
+from partnerdesk.api.schemas import Strict
+from partnerdesk.api.schemas import acting_user as _user
+from partnerdesk.api.schemas import asker as _asker
 from partnerdesk.contracts import selectors as contract_selectors
 
 from . import selectors, services
@@ -23,18 +24,6 @@ from .clocks import support_minutes_left, vendor_calendar
 from .models import Attachment, Message, ProductDefect, Ticket
 
 router = Router(tags=["tickets"])
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _asker(context: dict[str, Any] | None) -> User:
-    return context["request"].user  # type: ignore[index,no-any-return]
 
 
 CaptureText = Field(None, max_length=20_000)
