@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -61,7 +62,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     query = request.GET.get("q", "").strip()
     if user.is_vendor and not state:
-        tickets = tickets.filter(state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL]).order_by("due_at", "id")
+        tickets = tickets.filter(state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL]).order_by(
+            F("due_at").asc(nulls_last=True), "id"
+        )
     elif state in TicketState.values:
         tickets = tickets.filter(state=state)
     if category in Category.values:
