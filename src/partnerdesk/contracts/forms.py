@@ -13,6 +13,7 @@ from partnerdesk.accounts.models import EndCustomer, Partner, User
 
 from .choices import MAX_ENTRY_MINUTES, RateScope
 from .models import Plan
+from .services import PLAN_VALUE_INPUTS
 
 TIERS_HELP = _("One rate per line, “from unit: price per unit”, counted from 0; e.g. “0: 37.25” and “4: 32.25”.")
 
@@ -74,18 +75,8 @@ class PlanValuesFields(forms.Form):
         label=_("Resolution target (support minutes)"), required=False, min_value=1, max_value=1_000_000
     )
 
-    VALUE_FIELDS = (
-        "fee",
-        "term_months",
-        "notice_days",
-        "included_minutes_per_term",
-        "unit_minutes",
-        "rate_scope",
-        "rate_tiers",
-        "minimum_units_per_ticket",
-        "first_response_minutes",
-        "resolution_minutes",
-    )
+    # The plan values a form edits: every input but the currency (EUR throughout).
+    VALUE_FIELDS = tuple(name for name in PLAN_VALUE_INPUTS if name != "currency")
 
     def clean_rate_tiers(self) -> list[dict[str, Any]] | None:
         text = self.cleaned_data.get("rate_tiers") or ""
