@@ -36,6 +36,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 	$(BIN)/mypy src/partnerdesk/hours src/partnerdesk/contracts/pricing.py
 
 check: install-dev

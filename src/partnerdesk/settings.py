@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "partnerdesk.web",
     "partnerdesk.contracts",
     "partnerdesk.tickets",
+    "partnerdesk.worklog",
     "partnerdesk.contact",
 ]
 

@@ -63,7 +63,9 @@ MAIL_SENDERS = {
     "contact/outbound.py": "end customers: only inside gate.perform_contact, with a ContactPermit",
     "contact/services.py": "the partner's administrators, about an end customer's reply",
     "tickets/services.py": "vendor staff: service-level breach-risk notices",
-    "contracts/services.py": "partner admins and Sales: included-time thresholds; Sales: contract requests",
+    "contracts/services.py": "Sales: requests for an individual contract",
+    "contracts/ledger.py": "partner admins and Sales: included-time thresholds",
+    "contracts/mail.py": "the contracts app's sender (the two above)",
 }
 
 

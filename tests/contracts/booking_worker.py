@@ -23,8 +23,8 @@ def main() -> None:
     from django.utils import timezone
 
     from partnerdesk.accounts.models import User
-    from partnerdesk.contracts.services import book_time_entry
     from partnerdesk.tickets.models import Ticket
+    from partnerdesk.worklog.services import book_time_entry
 
     agent_id, ticket_ids, count, seed = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     agent = User.objects.get(pk=agent_id)

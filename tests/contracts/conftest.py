@@ -14,6 +14,7 @@ from partnerdesk.contracts import services
 from partnerdesk.contracts.models import Contract, Plan
 from partnerdesk.tickets.choices import Category, Level, TicketState
 from partnerdesk.tickets.models import Ticket
+from partnerdesk.worklog import services as worklog_services
 
 
 def standard_plan(code: str) -> Plan:
@@ -62,7 +63,7 @@ def ago(**delta: int) -> datetime:
 
 
 def book(agent: User, ticket: Ticket, minutes: int, *, started_at: datetime | None = None, **kwargs: Any) -> Any:
-    return services.book_time_entry(
+    return worklog_services.book_time_entry(
         acting_user=agent,
         ticket=ticket,
         started_at=started_at or ago(hours=2),

@@ -10,6 +10,7 @@ from partnerdesk.accounts.models import User
 from partnerdesk.contracts import services
 from partnerdesk.tickets.choices import Level
 from partnerdesk.tickets.models import Ticket
+from partnerdesk.worklog import services as worklog_services
 
 from .conftest import ago, escalated_ticket, make_contract
 
@@ -28,7 +29,7 @@ def extend_world(world: Any) -> None:
         )
         contract = make_contract(world, "L", partner=partner)
         ticket = escalated_ticket(contract, subject=f"Escalated {suffix}")
-        entry = services.book_time_entry(
+        entry = worklog_services.book_time_entry(
             acting_user=agent, ticket=ticket, started_at=ago(hours=2), minutes=20, activity="analysis"
         )
         setattr(world, f"contracts_plan_{suffix}", plan)

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from partnerdesk.accounts.choices import Role
-from partnerdesk.contracts.models import Contract, ContractEvent, Plan, TimeEntry
+from partnerdesk.contracts.models import Contract, ContractEvent, Plan
+from partnerdesk.worklog.models import TimeEntry
 
 from .conftest import ago, book, escalated_ticket, make_contract, standard_plan
 

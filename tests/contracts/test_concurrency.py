@@ -23,8 +23,11 @@ from django.db import connection
 from django.db.models import Sum
 
 from partnerdesk.accounts.choices import Role
-from partnerdesk.contracts import pricing, selectors, services
-from partnerdesk.contracts.models import QuotaNotification, TimeEntry
+from partnerdesk.contracts import pricing
+from partnerdesk.contracts.models import QuotaNotification
+from partnerdesk.worklog import selectors as worklog_selectors
+from partnerdesk.worklog import services as worklog_services
+from partnerdesk.worklog.models import TimeEntry
 from tests.factories import EndCustomerFactory, PartnerFactory, vendor_user
 
 from .conftest import ago, escalated_ticket, make_contract
@@ -66,7 +69,7 @@ def test_r4_8_parallel_bookings_never_over_use_and_lose_nothing():
     agents = [vendor_user(Role.L2_AGENT, email=f"agent{i}@c.example") for i in range(PROCESSES)]
     tickets = [escalated_ticket(contract, subject=f"ticket {i}") for i in range(PROCESSES)]
     # Little included time left: 28 of 32 units are used before the race starts.
-    services.book_time_entry(
+    worklog_services.book_time_entry(
         acting_user=agents[0], ticket=tickets[0], started_at=ago(hours=12), minutes=420, activity="analysis"
     )
 
@@ -127,7 +130,7 @@ def test_r4_8_parallel_bookings_never_over_use_and_lose_nothing():
     term = contract.terms.get()
     # No over-use, and the ledger invariant: used + extra = the sum of rounded billable units.
     assert term.included_units_used == term.included_units_granted == 32
-    assert selectors.ledger_discrepancies(contract) == []
+    assert worklog_selectors.ledger_discrepancies(contract) == []
     totals = TimeEntry.objects.filter(contract=contract).aggregate(
         units=Sum("units"), included=Sum("included_units"), extra=Sum("extra_units"), amount=Sum("amount_cents")
     )

@@ -17,8 +17,11 @@ from hypothesis import strategies as st
 from partnerdesk.accounts.choices import Role
 from partnerdesk.contracts import pricing, selectors, services
 from partnerdesk.contracts.choices import ContractEventKind, ContractState
-from partnerdesk.contracts.models import ContractEvent, ContractTerm, Plan, QuotaNotification, TimeEntry
+from partnerdesk.contracts.models import ContractEvent, ContractTerm, Plan, QuotaNotification
 from partnerdesk.tickets.choices import Level
+from partnerdesk.worklog import selectors as worklog_selectors
+from partnerdesk.worklog import services as worklog_services
+from partnerdesk.worklog.models import TimeEntry
 from tests.factories import EndCustomerFactory
 
 from .conftest import ago, book, escalated_ticket, make_contract
@@ -319,13 +322,13 @@ def test_r4_6_marking_non_billable_gives_units_back_without_repricing_others(wor
     ticket = escalated_ticket(l_contract)
     defect = book(agent, ticket, 480)
     extra = book(agent, ticket, 15)
-    services.set_entry_billable(acting_user=world.user(Role.L3_ENGINEER), entry=defect, billable=False)
+    worklog_services.set_entry_billable(acting_user=world.user(Role.L3_ENGINEER), entry=defect, billable=False)
     extra.refresh_from_db()
     term = l_contract.terms.get()
     assert (term.included_units_used, term.extra_units) == (0, 1)
     assert extra.amount == Decimal("22.25")  # not re-priced
-    assert not selectors.ledger_discrepancies(l_contract)
-    again = services.set_entry_billable(acting_user=world.user(Role.BILLING), entry=defect, billable=True)
+    assert not worklog_selectors.ledger_discrepancies(l_contract)
+    again = worklog_services.set_entry_billable(acting_user=world.user(Role.BILLING), entry=defect, billable=True)
     assert (again.included_units, again.extra_units) == (32, 0)
 
 
@@ -333,9 +336,9 @@ def test_r4_7_invoiced_entry_cannot_be_changed_or_deleted(world, agent, l_contra
     entry = book(agent, escalated_ticket(l_contract), 30)
     TimeEntry.objects.filter(pk=entry.pk).update(invoiced_at=timezone.now())
     for action in (
-        lambda: services.set_entry_billable(acting_user=agent, entry=entry, billable=False),
-        lambda: services.delete_time_entry(acting_user=agent, entry=entry),
-        lambda: services.correct_time_entry(acting_user=agent, entry=entry, minutes=15),
+        lambda: worklog_services.set_entry_billable(acting_user=agent, entry=entry, billable=False),
+        lambda: worklog_services.delete_time_entry(acting_user=agent, entry=entry),
+        lambda: worklog_services.correct_time_entry(acting_user=agent, entry=entry, minutes=15),
     ):
         with pytest.raises(ValidationError) as error:
             action()
@@ -347,10 +350,14 @@ def test_r4_7_invoiced_entry_cannot_be_changed_or_deleted(world, agent, l_contra
 def test_r4_7_entry_not_yet_invoiced_can_be_corrected_or_deleted(world, agent, l_contract):
     ticket = escalated_ticket(l_contract)
     entry = book(agent, ticket, 30)
-    corrected = services.correct_time_entry(acting_user=agent, entry=entry, minutes=50)
-    assert corrected.units == 4 and not TimeEntry.objects.filter(pk=entry.pk).exists()
-    services.delete_time_entry(acting_user=agent, entry=corrected)
+    corrected = worklog_services.correct_time_entry(acting_user=agent, entry=entry, minutes=50)
+    # Corrected in place: same entry, charged again at the current position.
+    assert (corrected.pk, corrected.units, corrected.included_units) == (entry.pk, 4, 4)
+    assert l_contract.terms.get().included_units_used == 4
+    assert worklog_selectors.ledger_discrepancies(l_contract) == []
+    worklog_services.delete_time_entry(acting_user=agent, entry=corrected)
     assert l_contract.terms.get().included_units_used == 0
+    assert not TimeEntry.objects.filter(pk=entry.pk).exists()
 
 
 def test_r4_8_database_refuses_a_ledger_using_more_than_granted(world, l_contract):
@@ -388,13 +395,13 @@ def test_r4_8_ledger_invariant_holds_for_random_bookings_and_total_matches_refer
             if action in ("unbill", "delete") and entries:
                 entry = entries[minutes % len(entries)]
                 if action == "delete":
-                    services.delete_time_entry(acting_user=agent, entry=entry)
+                    worklog_services.delete_time_entry(acting_user=agent, entry=entry)
                 else:
-                    services.set_entry_billable(acting_user=agent, entry=entry, billable=not entry.billable)
+                    worklog_services.set_entry_billable(acting_user=agent, entry=entry, billable=not entry.billable)
                 continue
             started = ago(days=5) if action == "late" else ago(hours=1)
             book(agent, tickets[which], minutes, started_at=started)
-        assert selectors.ledger_discrepancies(contract) == []
+        assert worklog_selectors.ledger_discrepancies(contract) == []
         term = contract.terms.get()
         assert term.included_units_used <= term.included_units_granted
         # Replaying the surviving billable entries in booking order gives the same split and total
@@ -463,7 +470,7 @@ def test_r13_1_bad_time_entry_input_is_a_field_error_and_nothing_is_written(worl
     ticket = escalated_ticket(l_contract)
     values = {"started_at": ago(hours=1), "minutes": 30, "activity": "analysis", "text": "", "billable": True}
     with pytest.raises(ValidationError) as error:
-        services.book_time_entry(acting_user=agent, ticket=ticket, **{**values, **changes})
+        worklog_services.book_time_entry(acting_user=agent, ticket=ticket, **{**values, **changes})
     assert field in error.value.message_dict
     assert not TimeEntry.objects.exists()
     assert l_contract.terms.get().included_units_used == 0
@@ -540,7 +547,7 @@ def test_r10_7_usage_shows_included_used_and_left_extra_and_the_next_invoice(wor
     ticket = escalated_ticket(l_contract)
     book(agent, ticket, 465)
     book(agent, ticket, 20)
-    usage = selectors.contract_usage(l_contract)
+    usage = worklog_selectors.contract_usage(l_contract)
     current = usage.current
     assert current is not None
     assert (current.included_units_used, current.included_units_left, current.included_minutes_left) == (32, 0, 0)
@@ -557,7 +564,7 @@ def test_r10_7_usage_shows_included_used_and_left_extra_and_the_next_invoice(wor
 def test_r10_7_usage_before_any_booking_reads_the_full_grant_without_writing(world):
     contract = make_contract(world, "M", start=timezone.localdate() - timedelta(days=400))
     terms_before = ContractTerm.objects.count()
-    usage = selectors.contract_usage(contract)
+    usage = worklog_selectors.contract_usage(contract)
     assert [t.number for t in usage.terms] == [1, 2]
     assert usage.current is not None and usage.current.included_minutes_left == 240
     assert ContractTerm.objects.count() == terms_before
@@ -566,6 +573,8 @@ def test_r10_7_usage_before_any_booking_reads_the_full_grant_without_writing(wor
 def test_r10_7_quote_says_what_an_entry_would_cost_without_booking(world, agent, s_contract):
     ticket = escalated_ticket(s_contract)
     book(agent, ticket, 45)
-    quote = selectors.quote_time_entry(contract=s_contract, ticket_id=ticket.pk, started_at=ago(hours=1), minutes=45)
+    quote = worklog_selectors.quote_time_entry(
+        contract=s_contract, ticket_id=ticket.pk, started_at=ago(hours=1), minutes=45
+    )
     assert quote.amount == Decimal("101.75")
     assert TimeEntry.objects.count() == 1

@@ -190,9 +190,7 @@ class User(AbstractUser):
                 name="user_role_matches_organisation",
                 condition=(
                     models.Q(organisation=OrganisationKind.VENDOR, role__in=sorted(VENDOR_ROLES))
-                    | models.Q(
-                        organisation=OrganisationKind.PARTNER, role__in=sorted(PARTNER_ROLES)
-                    )
+                    | models.Q(organisation=OrganisationKind.PARTNER, role__in=sorted(PARTNER_ROLES))
                 ),
             ),
             models.UniqueConstraint(Lower("email"), name="user_email_case_insensitive"),

@@ -265,9 +265,7 @@ def set_user_language(*, acting_user: User, language: str) -> User:
 
 
 @transaction.atomic
-def create_api_token(
-    *, acting_user: User, name: str, expires_at: datetime | None = None
-) -> tuple[ApiToken, str]:
+def create_api_token(*, acting_user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """A new personal token; the raw token is returned once and only its hash is stored."""
     name = (name or "").strip()
     if not name:

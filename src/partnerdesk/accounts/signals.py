@@ -32,9 +32,7 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 @receiver(user_logged_out)
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        log_security_event(
-            event=SecurityEvent.LOGOUT, user=user, ip_address=_address(request), path=_path(request)
-        )
+        log_security_event(event=SecurityEvent.LOGOUT, user=user, ip_address=_address(request), path=_path(request))
 
 
 @receiver(user_login_failed)

@@ -11,6 +11,7 @@ from partnerdesk.accounts.api import router as accounts_router
 from partnerdesk.contact.api import router as contact_router
 from partnerdesk.contracts.api import router as contracts_router
 from partnerdesk.tickets.api import router as tickets_router
+from partnerdesk.worklog.api import router as worklog_router
 
 from .auth import api_auth
 from .errors import declare_error_responses, install_error_handlers
@@ -57,4 +58,5 @@ api.add_router("", health)
 api.add_router("", accounts_router)
 api.add_router("", contracts_router)
 api.add_router("", tickets_router)
+api.add_router("", worklog_router)
 api.add_router("", contact_router)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Contract, ContractEvent, ContractRequest, ContractTerm, Plan, QuotaNotification, TimeEntry
+from .models import Contract, ContractEvent, ContractRequest, ContractTerm, Plan, QuotaNotification
 
 
 @admin.register(Plan)
@@ -32,31 +32,6 @@ class ContractAdmin(admin.ModelAdmin):
     list_filter = ["state", "plan"]
     list_select_related = ["partner", "plan"]
     inlines = [TermInline, EventInline]
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-@admin.register(TimeEntry)
-class TimeEntryAdmin(admin.ModelAdmin):
-    list_display = [
-        "pk",
-        "ticket",
-        "contract",
-        "agent",
-        "started_at",
-        "minutes",
-        "included_units",
-        "extra_units",
-        "amount_cents",
-        "billable",
-        "invoiced_at",
-    ]
-    list_select_related = ["ticket", "contract__partner", "contract__plan", "agent"]
-    list_filter = ["billable", "activity"]
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -1,4 +1,4 @@
-"""Contracts API: plans, contracts (create, activate, cancel), usage, time entries of a ticket."""
+"""Contracts API: plans, contracts (create, activate, cancel), usage."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,24 +9,22 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import AwareDatetime, StrictBool, StrictInt
+from pydantic import StrictBool, StrictInt
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.api.fields import ObjectId
 from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.api.schemas import Strict
 from partnerdesk.api.schemas import acting_user as _user
-from partnerdesk.tickets.selectors import tickets_visible_to
+from partnerdesk.worklog import selectors as worklog_selectors
 
 from . import pricing, selectors, services
-from .choices import MAX_ENTRY_MINUTES, MAX_ENTRY_TEXT
-from .models import Contract, TimeEntry
+from .models import Contract
 
 router = Router(tags=["contracts"])
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, examples=["22.25"])]
 Scope = Literal["contract_term", "ticket"]
-ActivityName = Literal["email", "callback", "web_meeting", "remote_maintenance", "analysis"]
 StateName = Literal["draft", "active", "cancelled", "ended"]
 # Usage can be asked for any day a contract can run on (and every term date stays computable).
 USAGE_DAYS = (date(1970, 1, 1), date(2999, 12, 31))
@@ -207,61 +205,6 @@ class UsageOut(Schema):
     next_invoice: InvoicePreviewOut
 
 
-class ChargeLineOut(Schema):
-    quantity: int
-    unit_price: Decimal
-    amount: Decimal
-
-
-class TimeEntryIn(Strict):
-    started_at: AwareDatetime
-    minutes: StrictInt = Field(..., ge=1, le=MAX_ENTRY_MINUTES)
-    activity: ActivityName
-    text: str = Field("", max_length=MAX_ENTRY_TEXT)
-    billable: StrictBool = True
-
-
-class BillableIn(Strict):
-    billable: StrictBool
-
-
-class TimeEntryOut(Schema):
-    id: int
-    ticket_id: int
-    contract_id: int
-    term_number: int
-    agent_id: int
-    agent_name: str
-    started_at: datetime
-    minutes: int
-    activity: ActivityName
-    text: str
-    billable: bool
-    units: int
-    included_units: int
-    extra_units: int
-    charged_units: int
-    amount: Decimal
-    currency: str
-    charge_lines: list[ChargeLineOut]
-    booked_at: datetime
-    invoiced_at: datetime | None
-
-    @staticmethod
-    def resolve_term_number(obj: TimeEntry) -> int:
-        return obj.term.index + 1
-
-    @staticmethod
-    def resolve_agent_name(obj: TimeEntry) -> str:
-        return str(obj.agent)
-
-    @staticmethod
-    def resolve_charge_lines(obj: TimeEntry) -> list[dict[str, Any]]:
-        return [
-            {"quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount} for line in obj.lines()
-        ]
-
-
 class ContractRequestIn(Strict):
     message: str = Field(..., min_length=1, max_length=5000)
 
@@ -412,7 +355,7 @@ def get_contract_usage(request: HttpRequest, contract_id: ObjectId, day: date | 
                 % {"first": USAGE_DAYS[0].isoformat(), "last": USAGE_DAYS[1].isoformat()}
             }
         )
-    usage = selectors.contract_usage(contract, at=day)
+    usage = worklog_selectors.contract_usage(contract, at=day)
     return UsageOut(
         contract_id=contract.pk,
         day=usage.day,
@@ -435,64 +378,3 @@ def _term_out(term: selectors.TermUsage) -> TermUsageOut:
 def request_individual_contract(request: HttpRequest, payload: ContractRequestIn):  # type: ignore[no-untyped-def]
     created = services.request_individual_contract(acting_user=_user(request), message=payload.message)
     return Status(201, created)
-
-
-# --- time entries -------------------------------------------------------------------------------
-
-
-def _entries(request: HttpRequest, ticket_id: ObjectId) -> Any:
-    user = _user(request)
-    ticket = account_selectors.get_visible_or_404(tickets_visible_to(user), ticket_id, user=user)
-    return ticket, TimeEntry.objects.filter(ticket=ticket).select_related("agent", "term")
-
-
-@router.get("/tickets/{ticket_id}/time-entries", response=list[TimeEntryOut], summary="Time recorded on a ticket")
-@paginate(LimitOffset)
-def list_time_entries(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
-    _ticket, entries = _entries(request, ticket_id)
-    return entries.order_by("started_at", "pk")
-
-
-@router.post(
-    "/tickets/{ticket_id}/time-entries",
-    response={201: TimeEntryOut},
-    summary="Record work on an escalated ticket (vendor staff); charged to the ticket's contract",
-)
-def book_time_entry(request: HttpRequest, ticket_id: ObjectId, payload: TimeEntryIn):  # type: ignore[no-untyped-def]
-    ticket, entries = _entries(request, ticket_id)
-    entry = services.book_time_entry(
-        acting_user=_user(request),
-        ticket=ticket,
-        started_at=payload.started_at,
-        minutes=payload.minutes,
-        activity=payload.activity,
-        text=payload.text,
-        billable=payload.billable,
-    )
-    return Status(201, entries.get(pk=entry.pk))
-
-
-@router.post(
-    "/tickets/{ticket_id}/time-entries/{time_entry_id}/billable",
-    response=TimeEntryOut,
-    summary="Mark an entry billable or not (R4.6); refused once invoiced (R4.7)",
-)
-def set_time_entry_billable(  # type: ignore[no-untyped-def]
-    request: HttpRequest, ticket_id: ObjectId, time_entry_id: ObjectId, payload: BillableIn
-):
-    _ticket, entries = _entries(request, ticket_id)
-    entry = account_selectors.get_visible_or_404(entries, time_entry_id, user=_user(request))
-    services.set_entry_billable(acting_user=_user(request), entry=entry, billable=payload.billable)
-    return entries.get(pk=entry.pk)
-
-
-@router.delete(
-    "/tickets/{ticket_id}/time-entries/{time_entry_id}",
-    response={204: None},
-    summary="Delete an entry booked by mistake; refused once invoiced (R4.7)",
-)
-def delete_time_entry(request: HttpRequest, ticket_id: ObjectId, time_entry_id: ObjectId):  # type: ignore[no-untyped-def]
-    _ticket, entries = _entries(request, ticket_id)
-    entry = account_selectors.get_visible_or_404(entries, time_entry_id, user=_user(request))
-    services.delete_time_entry(acting_user=_user(request), entry=entry)
-    return Status(204, None)

@@ -1,8 +1,7 @@
-"""Constants and choices of plans, contracts and time accounting."""
+"""Constants and choices of plans and contracts."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.db import models
@@ -45,27 +44,12 @@ class ContractEventKind(models.TextChoices):
     RENEWED = "renewed", _("Renewed for another term")
 
 
-class Activity(models.TextChoices):
-    """R4.1."""
-
-    EMAIL = "email", _("E-mail")
-    CALLBACK = "callback", _("Callback")
-    WEB_MEETING = "web_meeting", _("Web meeting")
-    REMOTE_MAINTENANCE = "remote_maintenance", _("Remote maintenance")
-    ANALYSIS = "analysis", _("Analysis")
-
-
-# One entry is work of one person in one go; more than a day is a typing error, not work.
-MAX_ENTRY_MINUTES = 24 * 60
-MAX_ENTRY_TEXT = 4000
-# Clocks differ a little between client and server; work that starts later than this is refused.
-START_CLOCK_TOLERANCE = timedelta(minutes=5)
+# A billing unit of more than a day is a typing error.
+MAX_UNIT_MINUTES = 24 * 60
 
 PLAN_MANAGER_ROLES = (Role.VENDOR_ADMIN, Role.SALES)
 CONTRACT_MANAGER_ROLES = (Role.VENDOR_ADMIN, Role.SALES)
 CONTRACT_CANCEL_ROLES = (Role.VENDOR_ADMIN, Role.SALES, Role.PARTNER_ADMIN)
-TIME_BOOKING_ROLES = (Role.VENDOR_ADMIN, Role.L2_AGENT, Role.L3_ENGINEER)
-BILLABILITY_ROLES = (Role.VENDOR_ADMIN, Role.L2_AGENT, Role.L3_ENGINEER, Role.BILLING)
 CONTRACT_REQUEST_ROLES = (Role.PARTNER_ADMIN,)
 
 # The source's three models (R2.1), net EUR, installed by migration 0002 on first start.

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerdesk.accounts.models import EndCustomer, Partner, User
 
-from .choices import MAX_ENTRY_MINUTES, RateScope
+from .choices import MAX_UNIT_MINUTES, RateScope
 from .models import Plan
 from .services import PLAN_VALUE_INPUTS
 
@@ -52,7 +52,7 @@ class PlanValuesFields(forms.Form):
         label=_("Included minutes per term"), required=False, min_value=0, max_value=1_000_000
     )
     unit_minutes = forms.IntegerField(
-        label=_("Billing unit (minutes)"), required=False, min_value=1, max_value=MAX_ENTRY_MINUTES
+        label=_("Billing unit (minutes)"), required=False, min_value=1, max_value=MAX_UNIT_MINUTES
     )
     rate_scope = forms.ChoiceField(
         label=_("Rates count units"), required=False, choices=[("", "—"), *RateScope.choices]

@@ -29,7 +29,12 @@ def lock_contract(contract_id: int) -> Contract:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock_contract needs a transaction")
     # No joins: FOR UPDATE would lock the joined plan row too, which every L contract shares.
-    return Contract.objects.select_for_update().get(pk=contract_id)
+    return Contract.objects.select_for_update(of=("self",)).get(pk=contract_id)
+
+
+def lock_term(term_id: int) -> ContractTerm:
+    """Lock and re-read a term by its id (second in the order; the caller holds the contract's lock)."""
+    return ContractTerm.objects.select_for_update(of=("self",)).get(pk=term_id)
 
 
 def lock_term_on(contract: Contract, day: date) -> ContractTerm:
@@ -38,7 +43,7 @@ def lock_term_on(contract: Contract, day: date) -> ContractTerm:
     The caller holds the contract's lock, so no other transaction creates the same term meanwhile.
     """
     index = pricing.term_index_on(contract.start_date, contract.term_months, day)
-    term = ContractTerm.objects.select_for_update().filter(contract=contract, index=index).first()
+    term = ContractTerm.objects.select_for_update(of=("self",)).filter(contract=contract, index=index).first()
     if term is None:
         term = materialise_term(contract, index)  # created in this transaction: already ours
     return term

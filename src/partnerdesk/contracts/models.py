@@ -1,4 +1,4 @@
-"""Plans, contracts, their terms (the included-time ledger), time entries and their history.
+"""Plans, contracts, their terms (the included-time ledger) and their history.
 
 Money is integer cents with an explicit currency; work is integer minutes; billing is integer units
 (ARCHITECTURE convention 5). The invariants that belong to one row are database constraints.
@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from . import pricing
-from .choices import MAX_ENTRY_MINUTES, Activity, ContractEventKind, ContractState, Currency, RateScope
+from .choices import ContractEventKind, ContractState, Currency, RateScope
 
 # The values a plan defines and a contract copies (and Sales may override, R2.2).
 PLAN_VALUE_FIELDS = (
@@ -282,70 +282,6 @@ class ContractEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.from_state}→{self.to_state}"
-
-
-class TimeEntry(models.Model):
-    """Work of vendor staff on an escalated ticket (R4.1), split and priced once at booking (R4.3).
-
-    The split (included/extra/charged units), the price lines and the amount are stored, so an entry
-    booked later never re-prices this one. Once invoiced it is frozen (R4.7).
-    """
-
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="time_entries")
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="time_entries")
-    term = models.ForeignKey(ContractTerm, on_delete=models.PROTECT, related_name="time_entries")
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries", verbose_name=_("by")
-    )
-    started_at = models.DateTimeField(_("start"))
-    minutes = models.PositiveSmallIntegerField(_("minutes"))
-    activity = models.CharField(_("activity"), max_length=30, choices=Activity.choices)
-    text = models.TextField(_("text"), blank=True)
-    billable = models.BooleanField(_("billable"), default=True)
-    units = models.PositiveIntegerField(_("units"))
-    included_units = models.PositiveIntegerField(_("included units"), default=0)
-    extra_units = models.PositiveIntegerField(_("extra units"), default=0)
-    charged_units = models.PositiveIntegerField(_("charged units"), default=0)
-    amount_cents = models.PositiveBigIntegerField(_("amount (cents)"), default=0)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
-    # [{"quantity": 4, "unit_price_cents": 3725}, ...]: the invoice lines of this entry's charge.
-    charge_lines = models.JSONField(_("charge lines"), default=list, blank=True)
-    booked_at = models.DateTimeField(_("booked"), auto_now_add=True)
-    invoiced_at = models.DateTimeField(_("invoiced"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("time entry")
-        verbose_name_plural = _("time entries")
-        ordering = ["started_at", "pk"]
-        indexes = [
-            models.Index(fields=["ticket", "contract"], name="entry_ticket_contract"),
-            models.Index(fields=["term", "billable"], name="entry_term_billable"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                name="entry_minutes_1_to_1440", condition=Q(minutes__gte=1, minutes__lte=MAX_ENTRY_MINUTES)
-            ),
-            models.CheckConstraint(name="entry_units_positive", condition=Q(units__gte=1)),
-            models.CheckConstraint(
-                name="entry_split_adds_up",
-                condition=Q(billable=True, units=F("included_units") + F("extra_units"))
-                | Q(billable=False, included_units=0, extra_units=0, charged_units=0, amount_cents=0),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.started_at:%Y-%m-%d %H:%M} {self.minutes} min #{self.ticket_id}"
-
-    @property
-    def amount(self) -> Decimal:
-        return pricing.money(self.amount_cents)
-
-    @property
-    def is_invoiced(self) -> bool:
-        return self.invoiced_at is not None
-
-    def lines(self) -> list[pricing.ChargeLine]:
-        return [pricing.ChargeLine(int(line["quantity"]), int(line["unit_price_cents"])) for line in self.charge_lines]
 
 
 class QuotaNotification(models.Model):

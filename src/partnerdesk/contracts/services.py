@@ -1,43 +1,34 @@
-"""Every write to plans, contracts and time entries: keyword-only functions that check the acting
+"""Every write to plans and contracts: keyword-only functions that check the acting
 user's right and run in one transaction. Ledger writes lock through ``locks`` (contract, then term).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partnerdesk.accounts.choices import OrganisationKind, Role
 from partnerdesk.accounts.models import EndCustomer, Partner, User
 from partnerdesk.accounts.services import ensure_role
-from partnerdesk.tickets.models import Ticket
 
-from . import locks, pricing
+from . import locks, mail, pricing
 from .choices import (
-    BILLABILITY_ROLES,
     CONTRACT_CANCEL_ROLES,
     CONTRACT_MANAGER_ROLES,
     CONTRACT_REQUEST_ROLES,
-    MAX_ENTRY_MINUTES,
-    MAX_ENTRY_TEXT,
+    MAX_UNIT_MINUTES,
     PLAN_MANAGER_ROLES,
     RUNNING_STATES,
     STANDARD_PLANS,
-    START_CLOCK_TOLERANCE,
-    TIME_BOOKING_ROLES,
-    Activity,
     ContractEventKind,
     ContractState,
     Currency,
@@ -48,11 +39,7 @@ from .models import (
     ContractRequest,
     ContractTerm,
     Plan,
-    QuotaNotification,
-    TimeEntry,
 )
-
-logger = logging.getLogger("partnerdesk.contracts")
 
 # Plan values as callers give them (money as Decimal), in the order forms show them.
 PLAN_VALUE_INPUTS = (
@@ -73,7 +60,7 @@ _INT_BOUNDS = {
     "term_months": (1, 120),
     "notice_days": (0, 3650),
     "included_minutes_per_term": (0, 1_000_000),
-    "unit_minutes": (1, 1440),
+    "unit_minutes": (1, MAX_UNIT_MINUTES),
     "minimum_units_per_ticket": (0, 1000),
     "first_response_minutes": (1, 1_000_000),
     "resolution_minutes": (1, 1_000_000),
@@ -506,7 +493,7 @@ def request_individual_contract(*, acting_user: User, message: str) -> ContractR
     subject = _("Request for an individual contract from %(partner)s") % {"partner": partner.name}
     body = f"{partner.name} ({partner.code})\n{acting_user.full_name} <{acting_user.email}>\n\n{message}\n"
     transaction.on_commit(
-        lambda: _send(
+        lambda: mail.send_mails(
             [
                 EmailMessage(
                     subject,
@@ -519,298 +506,3 @@ def request_individual_contract(*, acting_user: User, message: str) -> ContractR
         )
     )
     return request
-
-
-# --- time entries -------------------------------------------------------------------------------
-
-
-def _validate_entry_input(
-    *, minutes: Any, started_at: Any, activity: Any, text: Any, billable: Any, errors: dict[str, list[str]]
-) -> None:
-    if not _is_int(minutes):
-        _add(errors, "minutes", _("Enter a whole number."))
-    elif not 1 <= minutes <= MAX_ENTRY_MINUTES:
-        _add(errors, "minutes", _("Enter between 1 and %(max)s minutes (24 hours).") % {"max": MAX_ENTRY_MINUTES})
-    if not isinstance(started_at, datetime) or timezone.is_naive(started_at):
-        _add(errors, "started_at", _("Enter a date and time as ISO 8601 with a time zone."))
-    elif started_at > timezone.now() + START_CLOCK_TOLERANCE:
-        _add(errors, "started_at", _("Work cannot start in the future."))
-    elif started_at < timezone.now() - timedelta(days=366 * _START_YEARS_BACK):
-        _add(errors, "started_at", _("Work cannot start more than %(years)s years ago.") % {"years": _START_YEARS_BACK})
-    if activity not in Activity.values:
-        _add(errors, "activity", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Activity.values)})
-    if not isinstance(text, str):
-        _add(errors, "text", _("Enter text."))
-    elif len(text) > MAX_ENTRY_TEXT:
-        _add(errors, "text", _("Use at most %(max)s characters.") % {"max": MAX_ENTRY_TEXT})
-    if not isinstance(billable, bool):
-        _add(errors, "billable", _("Enter true or false."))
-
-
-def _check_contract_takes_work(contract: Contract, ticket: Ticket, day: date) -> None:
-    if contract.partner_id != ticket.partner_id:
-        # Never charge one partner's work to another partner's contract (R1.1).
-        raise ValidationError({"ticket_id": _("The ticket's contract belongs to another partner.")})
-    if contract.state_on(timezone.localdate()) == ContractState.ENDED:
-        raise ValidationError({"ticket_id": _("The ticket's contract has ended; no more time can be charged to it.")})
-    if contract.state == ContractState.DRAFT:
-        raise ValidationError({"ticket_id": _("The ticket's contract is not active yet.")})
-    if not contract.runs_on(day):
-        raise ValidationError(
-            {"started_at": _("The ticket's contract does not cover work on %(day)s.") % {"day": day.isoformat()}}
-        )
-
-
-def _charge(entry: TimeEntry, contract: Contract, term: ContractTerm) -> pricing.EntryCharge:
-    """Split and price a billable entry at the current ledger position (caller holds the locks)."""
-    ticket_totals = TimeEntry.objects.filter(ticket_id=entry.ticket_id, contract=contract, billable=True).aggregate(
-        extra=Sum("extra_units"), charged=Sum("charged_units")
-    )
-    state = pricing.LedgerState(
-        included_units_left=term.included_units_left,
-        term_charged_units=term.charged_units,
-        ticket_extra_units=ticket_totals["extra"] or 0,
-        ticket_charged_units=ticket_totals["charged"] or 0,
-    )
-    charge = pricing.charge_entry(contract.schedule, entry.minutes, state)
-    entry.units = charge.units
-    entry.included_units = charge.included_units
-    entry.extra_units = charge.extra_units
-    entry.charged_units = charge.charged_units
-    entry.amount_cents = charge.amount_cents
-    entry.charge_lines = [
-        {"quantity": line.quantity, "unit_price_cents": line.unit_price_cents} for line in charge.lines
-    ]
-    term.included_units_used += charge.included_units
-    term.extra_units += charge.extra_units
-    term.charged_units += charge.charged_units
-    term.extra_amount_cents += charge.amount_cents
-    return charge
-
-
-def _release(entry: TimeEntry, term: ContractTerm) -> None:
-    """Give an entry's units back to its term's ledger (caller holds the locks)."""
-    term.included_units_used -= entry.included_units
-    term.extra_units -= entry.extra_units
-    term.charged_units -= entry.charged_units
-    term.extra_amount_cents -= entry.amount_cents
-    entry.included_units = entry.extra_units = entry.charged_units = entry.amount_cents = 0
-    entry.charge_lines = []
-
-
-_LEDGER_FIELDS = ["included_units_used", "extra_units", "charged_units", "extra_amount_cents"]
-
-
-@transaction.atomic
-def book_time_entry(
-    *,
-    acting_user: User,
-    ticket: Ticket,
-    started_at: datetime,
-    minutes: int,
-    activity: str,
-    text: str = "",
-    billable: bool = True,
-) -> TimeEntry:
-    """Record vendor work on an escalated ticket (R4.1) and charge it to the ticket's contract.
-
-    The entry is rounded to whole units (R4.2), takes the included units left in the term in which
-    its work started, and is split when it crosses their end (R4.3); the rest is priced (R4.4,
-    R4.5). Locks the contract, then the term, so parallel bookings never over-use (R4.8).
-    """
-    ensure_role(acting_user, *TIME_BOOKING_ROLES)
-    errors: dict[str, list[str]] = {}
-    _validate_entry_input(
-        minutes=minutes, started_at=started_at, activity=activity, text=text, billable=billable, errors=errors
-    )
-    if errors:
-        raise ValidationError(errors)
-    ticket = Ticket.objects.get(pk=ticket.pk)  # fresh: level and contract may have changed
-    if not ticket.is_escalated and ticket.escalated_at is None:
-        # Work is booked on tickets the vendor has been given (also after handing one back, R5.6).
-        raise ValidationError({"ticket_id": _("Time can only be recorded on an escalated ticket.")})
-    if ticket.charged_contract_id is None:
-        raise ValidationError({"ticket_id": _("The ticket is not charged to a contract.")})
-    contract = locks.lock_contract(ticket.charged_contract_id)
-    day = timezone.localdate(started_at)
-    _check_contract_takes_work(contract, ticket, day)
-    term = locks.lock_term_on(contract, day)
-    used_before = term.included_units_used
-    entry = TimeEntry(
-        ticket=ticket,
-        contract=contract,
-        term=term,
-        agent=acting_user,
-        started_at=started_at,
-        minutes=minutes,
-        activity=activity,
-        text=text,
-        billable=billable,
-        currency=contract.currency,
-        units=pricing.units_for(minutes, contract.unit_minutes),
-    )
-    if billable:
-        _charge(entry, contract, term)
-        term.save(update_fields=_LEDGER_FIELDS)
-    entry.save()
-    _notify_quota(contract, term, used_before)
-    return entry
-
-
-def _lock_entry(entry: TimeEntry) -> tuple[Contract, ContractTerm, TimeEntry]:
-    """Lock contract, then term, then re-read the entry; refuse if it was invoiced (R4.7)."""
-    contract = locks.lock_contract(entry.contract_id)
-    term = ContractTerm.objects.select_for_update().get(pk=entry.term_id)
-    entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
-    if entry.is_invoiced:
-        raise ValidationError(
-            {
-                "invoiced_at": _(
-                    "This entry has been invoiced and can no longer be changed; book a correcting entry instead."
-                )
-            }
-        )
-    return contract, term, entry
-
-
-@transaction.atomic
-def set_entry_billable(*, acting_user: User, entry: TimeEntry, billable: bool) -> TimeEntry:
-    """Mark an entry non-billable (e.g. a confirmed product defect, R4.6) or billable again.
-
-    Non-billable gives its units back to the term; billable again charges it at the current ledger
-    position, like a new booking. Entries booked in between are never re-priced.
-    """
-    ensure_role(acting_user, *BILLABILITY_ROLES)
-    if not isinstance(billable, bool):
-        raise ValidationError({"billable": _("Enter true or false.")})
-    contract, term, entry = _lock_entry(entry)
-    if entry.billable == billable:
-        return entry
-    used_before = term.included_units_used
-    if billable:
-        entry.billable = True
-        _charge(entry, contract, term)
-    else:
-        _release(entry, term)
-        entry.billable = False
-    term.save(update_fields=_LEDGER_FIELDS)
-    entry.save()
-    _notify_quota(contract, term, used_before)
-    return entry
-
-
-@transaction.atomic
-def delete_time_entry(*, acting_user: User, entry: TimeEntry) -> None:
-    """Delete an entry booked by mistake, giving its units back; refused once invoiced (R4.7)."""
-    ensure_role(acting_user, *TIME_BOOKING_ROLES)
-    _contract, term, entry = _lock_entry(entry)
-    _release(entry, term)
-    term.save(update_fields=_LEDGER_FIELDS)
-    entry.delete()
-
-
-@transaction.atomic
-def correct_time_entry(
-    *,
-    acting_user: User,
-    entry: TimeEntry,
-    started_at: datetime | None = None,
-    minutes: int | None = None,
-    activity: str | None = None,
-    text: str | None = None,
-) -> TimeEntry:
-    """Correct an entry not yet invoiced: it is replaced by a new booking at the current ledger
-    position (the old units are given back first). Invoiced entries are refused (R4.7).
-    """
-    ensure_role(acting_user, *TIME_BOOKING_ROLES)
-    _contract, term, locked = _lock_entry(entry)
-    _release(locked, term)
-    term.save(update_fields=_LEDGER_FIELDS)
-    ticket = locked.ticket
-    locked.delete()
-    return book_time_entry(
-        acting_user=acting_user,
-        ticket=ticket,
-        started_at=started_at if started_at is not None else locked.started_at,
-        minutes=minutes if minutes is not None else locked.minutes,
-        activity=activity if activity is not None else locked.activity,
-        text=text if text is not None else locked.text,
-        billable=locked.billable,
-    )
-
-
-# --- quota notifications (R4.9) -----------------------------------------------------------------
-
-
-def _notify_quota(contract: Contract, term: ContractTerm, used_before: int) -> None:
-    """Record each threshold the booking reached, once per term, and mail after commit."""
-    reached = pricing.thresholds_reached(
-        term.included_units_granted, used_before, term.included_units_used, settings.PARTNERDESK_QUOTA_THRESHOLDS
-    )
-    created = []
-    for threshold in reached:
-        if QuotaNotification.objects.filter(term=term, threshold=threshold).exists():
-            continue
-        created.append(
-            QuotaNotification.objects.create(
-                contract=contract,
-                term=term,
-                threshold=threshold,
-                included_units_used=term.included_units_used,
-                included_units_granted=term.included_units_granted,
-            )
-        )
-    if created:
-        ids = [n.pk for n in created]
-        transaction.on_commit(lambda: send_quota_mails(ids))
-
-
-def _send(messages: Sequence[EmailMessage]) -> None:
-    """Mail after commit; a down mail server must not fail the booking (the outbox comes later)."""
-    try:
-        get_connection().send_messages(list(messages))
-    except Exception:  # noqa: BLE001 - any mail failure is logged, never raised into the request
-        logger.exception("could not send %s mail(s)", len(messages))
-
-
-def _hours(units: int, unit_minutes: int) -> str:
-    minutes = units * unit_minutes
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def send_quota_mails(notification_ids: Sequence[int]) -> None:
-    """Tell the partner's admins and the vendor's Sales, each in their language (R4.9)."""
-    notifications = QuotaNotification.objects.filter(pk__in=notification_ids).select_related(
-        "contract__partner", "contract__plan", "term"
-    )
-    messages = []
-    for notification in notifications:
-        contract, term = notification.contract, notification.term
-        recipients = list(User.objects.filter(partner=contract.partner, role=Role.PARTNER_ADMIN, is_active=True))
-        recipients += list(User.objects.filter(organisation=OrganisationKind.VENDOR, role=Role.SALES, is_active=True))
-        addresses: list[tuple[str, str]] = [(u.email, u.language) for u in recipients]
-        if not any(u.role == Role.SALES for u in recipients):
-            addresses.append((settings.PARTNERDESK_SALES_EMAIL, ""))
-        for address, language in addresses:
-            with translation.override(language or settings.LANGUAGE_CODE):
-                values = {
-                    "percent": notification.threshold,
-                    "contract": contract.label,
-                    "partner": contract.partner.name,
-                    "used": _hours(notification.included_units_used, term.unit_minutes),
-                    "granted": _hours(notification.included_units_granted, term.unit_minutes),
-                    "start": term.start_date.isoformat(),
-                    "end": term.end_date.isoformat() if term.end_date else "",
-                }
-                subject = _("%(partner)s: %(percent)s%% of the included time of contract %(contract)s used") % values
-                body = (
-                    _(
-                        "Contract %(contract)s of %(partner)s has used %(used)s of its %(granted)s included hours "
-                        "in the term %(start)s to %(end)s (%(percent)s%%).\n\n"
-                        "Further time in this term is billed at the contract's rates."
-                    )
-                    % values
-                )
-            messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
-    if messages:
-        _send(messages)

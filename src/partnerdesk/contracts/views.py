@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
+from partnerdesk.worklog import selectors as worklog_selectors
 
 from . import selectors, services
 from .choices import (
@@ -89,11 +90,11 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     user = _user(request)
     contract = _contract_or_404(request, contract_id)
-    usage = selectors.contract_usage(contract)
+    usage = worklog_selectors.contract_usage(contract)
     entries = (
-        selectors.time_entries_visible_to(user)
+        worklog_selectors.time_entries_visible_to(user)
         .filter(contract=contract)
-        .select_related("term", "ticket")
+        .select_related("ticket")
         .order_by("-started_at", "-pk")[:50]
     )
     may_cancel = user.role in CONTRACT_CANCEL_ROLES and contract.state_on(usage.day) in (

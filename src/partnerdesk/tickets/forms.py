@@ -6,7 +6,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partnerdesk.accounts.models import EndCustomer
-from partnerdesk.contracts.choices import Activity
 
 from .choices import CAPTURE_FIELDS, HandBackReason, MessageKind
 from .models import Ticket
@@ -53,13 +52,3 @@ class HandBackForm(forms.Form):
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("File"))
     kind = forms.ChoiceField(label=_("Kind"), choices=MessageKind.choices)
-
-
-class TimeEntryForm(forms.Form):
-    """Vendor staff record work on an escalated ticket (R4.1); local time, minutes as a whole number."""
-
-    started_at = forms.DateTimeField(label=_("Start"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=1440)
-    activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
-    text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)

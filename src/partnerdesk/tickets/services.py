@@ -246,11 +246,34 @@ def escalate(
     note: str = "",
 ) -> Ticket:
     """Escalate to second level (partner only, R5.4) or to third level (partner, or L2, R5.7)."""
-    ticket = _lock(ticket)
     if level == Level.THIRD:
-        return _to_third_level(acting_user=acting_user, ticket=ticket, note=note)
+        return _to_third_level(acting_user=acting_user, ticket=_lock(ticket), note=note)
     if level != Level.SECOND:
         raise ValidationError({"level": _("Choose level 2 or 3.")})
+    return escalate_to_second_level(
+        acting_user=acting_user,
+        ticket=ticket,
+        contract=contract,
+        shared_message_ids=shared_message_ids,
+        shared_attachment_ids=shared_attachment_ids,
+        note=note,
+    )
+
+
+@transaction.atomic
+def escalate_to_second_level(
+    *,
+    acting_user: User,
+    ticket: Ticket,
+    contract: Contract | None = None,
+    shared_message_ids: Iterable[int] = (),
+    shared_attachment_ids: Iterable[int] = (),
+    note: str = "",
+) -> Ticket:
+    """The partner hands a completely captured ticket to the vendor (R5.4): the covering contract it
+    is charged to (R3.3; the partner may choose), the correspondence it shares, the service-level clocks.
+    """
+    ticket = _lock(ticket)
     _ensure_partner_of(acting_user, ticket)
     now = timezone.now()
     problems, charged = escalation_problems(ticket=ticket, contract=contract, at=now)

@@ -18,12 +18,14 @@ from django.views.decorators.http import require_POST
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
 from partnerdesk.contracts import selectors as contract_selectors
-from partnerdesk.contracts import services as contract_services
+from partnerdesk.web.errors import add_service_errors, flash_refusal
+from partnerdesk.worklog import selectors as worklog_selectors
+from partnerdesk.worklog.forms import TimeEntryForm
 
 from . import selectors, services
 from .choices import Category, Level, MessageKind, TicketState
 from .clocks import support_minutes_left, vendor_calendar
-from .forms import AttachmentForm, CaptureForm, HandBackForm, MessageForm, TicketCreateForm, TimeEntryForm
+from .forms import AttachmentForm, CaptureForm, HandBackForm, MessageForm, TicketCreateForm
 from .models import Ticket
 
 PAGE_SIZE = 25
@@ -36,15 +38,6 @@ def _user(request: HttpRequest) -> User:
 def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
     user = _user(request)
     return account_selectors.get_visible_or_404(selectors.tickets_visible_to(user), ticket_id, user=user)
-
-
-def _refusal(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            for problem in problems:
-                messages.error(request, f"{field}: {problem}" if field not in ("__all__", "state") else problem)
-    else:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
 
 
 def _support_status() -> dict[str, Any]:
@@ -102,9 +95,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
         try:
             ticket = services.create_ticket(acting_user=user, end_customer=form.cleaned_data["end_customer"], **data)
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Ticket opened."))
             return redirect("web:ticket", ticket_id=ticket.pk)
@@ -130,7 +121,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
                     changes={k: capture_form.cleaned_data[k] for k in capture_form.changed_data},
                 )
             except (ValidationError, PermissionDenied) as error:
-                _refusal(request, error)
+                flash_refusal(request, error)
             else:
                 messages.success(request, _("Capture saved."))
             return redirect("web:ticket", ticket_id=ticket.pk)
@@ -154,7 +145,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "attachment_form": AttachmentForm() if kinds and ticket.state != TicketState.CLOSED else None,
         "hand_back_form": HandBackForm() if user.is_vendor else None,
         "minutes_left": support_minutes_left(ticket.due_at, now),
-        "time_entries": contract_selectors.time_entries_visible_to(user).filter(ticket=ticket).select_related("agent"),
+        "time_entries": worklog_selectors.time_entries_visible_to(user).filter(ticket=ticket),
         "time_form": TimeEntryForm(initial={"started_at": timezone.localtime(now).replace(second=0, microsecond=0)})
         if user.is_vendor and user.role in services.VENDOR_WORKERS and ticket.is_escalated
         else None,
@@ -180,7 +171,7 @@ def _act(request: HttpRequest, ticket_id: int, action: Any, done: str) -> HttpRe
     try:
         action(ticket)
     except (ValidationError, PermissionDenied) as error:
-        _refusal(request, error)
+        flash_refusal(request, error)
     else:
         messages.success(request, done)
     return redirect("web:ticket", ticket_id=ticket_id)
@@ -340,23 +331,4 @@ def ticket_defect(request: HttpRequest, ticket_id: int) -> HttpResponse:
             acting_user=_user(request), ticket=t, key=request.POST.get("key", ""), title=request.POST.get("title", "")
         ),
         _("Defect linked."),
-    )
-
-
-@login_required
-@require_POST
-def ticket_time(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    """Book work on the ticket; charged to the contract chosen at escalation (R3.3, R4.1)."""
-    form = TimeEntryForm(request.POST)
-    if not form.is_valid():
-        _ticket(request, ticket_id)
-        for field, problems in form.errors.items():
-            for problem in problems:
-                messages.error(request, f"{form.fields[field].label}: {problem}" if field in form.fields else problem)
-        return redirect("web:ticket", ticket_id=ticket_id)
-    return _act(
-        request,
-        ticket_id,
-        lambda t: contract_services.book_time_entry(acting_user=_user(request), ticket=t, **form.cleaned_data),
-        _("Time booked."),
     )

@@ -4,6 +4,7 @@ from django.urls import path
 from partnerdesk.contact import views as contact_views
 from partnerdesk.contracts import views as contract_views
 from partnerdesk.tickets import views as ticket_views
+from partnerdesk.worklog import views as worklog_views
 
 from . import views
 
@@ -54,7 +55,7 @@ urlpatterns = [
         name="ticket_attachment_download",
     ),
     path("tickets/<int:ticket_id>/defects/", ticket_views.ticket_defect, name="ticket_defect"),
-    path("tickets/<int:ticket_id>/time/", ticket_views.ticket_time, name="ticket_time"),
+    path("tickets/<int:ticket_id>/time/", worklog_views.ticket_time, name="ticket_time"),
     # end-customer contact, audit log, brand (partnerdesk.contact)
     path("contact/authorizations/", contact_views.authorization_list, name="contact_authorizations"),
     path("contact/authorizations/new/", contact_views.authorization_start, name="contact_authorize_start"),

@@ -2,7 +2,46 @@
 
 from django.db import migrations
 
-from partnerdesk.contracts.choices import STANDARD_PLANS
+# The source's values as they were when this migration was written (R2.1), frozen here: a later
+# change of the code's price list must never change what this migration installs.
+STANDARD_PLANS = [
+    {
+        "code": "L",
+        "name": "Model L",
+        "fee_cents": 89_900,
+        "term_months": 12,
+        "notice_days": 0,
+        "included_minutes_per_term": 8 * 60,
+        "unit_minutes": 15,
+        "rate_scope": "contract_term",
+        "rate_tiers": [{"from_unit": 0, "unit_price_cents": 2_225}],
+        "minimum_units_per_ticket": 0,
+    },
+    {
+        "code": "M",
+        "name": "Model M",
+        "fee_cents": 49_900,
+        "term_months": 12,
+        "notice_days": 0,
+        "included_minutes_per_term": 4 * 60,
+        "unit_minutes": 15,
+        "rate_scope": "contract_term",
+        "rate_tiers": [{"from_unit": 0, "unit_price_cents": 2_475}],
+        "minimum_units_per_ticket": 0,
+    },
+    {
+        "code": "S",
+        "name": "Model S",
+        "fee_cents": 0,
+        "term_months": None,
+        "notice_days": 0,
+        "included_minutes_per_term": 0,
+        "unit_minutes": 15,
+        "rate_scope": "ticket",
+        "rate_tiers": [{"from_unit": 0, "unit_price_cents": 3_725}, {"from_unit": 4, "unit_price_cents": 3_225}],
+        "minimum_units_per_ticket": 0,
+    },
+]
 
 
 def install_standard_plans(apps, schema_editor):

@@ -2,18 +2,22 @@
 
 from django.db import migrations
 
-from partnerdesk.contracts.choices import STANDARD_PLANS
+# The targets as they were when this migration was written (R6.3), frozen here.
+TARGETS = {
+    "L": {"first_response_minutes": 240, "resolution_minutes": 1_920},
+    "M": {"first_response_minutes": 480, "resolution_minutes": 3_840},
+    "S": {"first_response_minutes": 480, "resolution_minutes": None},
+}
 
 
 def set_targets(apps, schema_editor):
     Plan = apps.get_model("contracts", "Plan")
     Contract = apps.get_model("contracts", "Contract")
-    for values in STANDARD_PLANS:
-        targets = {k: values[k] for k in ("first_response_minutes", "resolution_minutes")}
-        Plan.objects.filter(code=values["code"], is_standard=True, first_response_minutes__isnull=True).update(**targets)
-        Contract.objects.filter(
-            plan__code=values["code"], plan__is_standard=True, first_response_minutes__isnull=True
-        ).update(**targets)
+    for code, targets in TARGETS.items():
+        Plan.objects.filter(code=code, is_standard=True, first_response_minutes__isnull=True).update(**targets)
+        Contract.objects.filter(plan__code=code, plan__is_standard=True, first_response_minutes__isnull=True).update(
+            **targets
+        )
 
 
 class Migration(migrations.Migration):
