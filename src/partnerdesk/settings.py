@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -25,16 +26,32 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
 def envbool(name: str, default: bool) -> bool:
-    value = env(name, "")
+    """A yes/no setting; anything else (``ture``) stops the start instead of silently meaning false."""
+    value = env(name, "").strip().lower()
     if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a yes/no value; use one of {', '.join(sorted(_TRUE | _FALSE))}"
+    )
 
 
 def envint(name: str, default: int) -> int:
-    value = env(name, "")
-    return int(value) if value else default
+    value = env(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
 
 
 def envlist(name: str, default: str) -> list[str]:
