@@ -9,7 +9,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("contracts", "0005_standard_plan_service_levels"), ("tickets", "0003_partner_state_due_index_and_statistics")]
+BEFORE = [
+    ("contracts", "0005_standard_plan_service_levels"),
+    ("tickets", "0003_partner_state_due_index_and_statistics"),
+]
 AFTER = [("contracts", "0006_time_entries_move_to_worklog"), ("worklog", "0002_time_entry_events")]
 
 
@@ -37,14 +40,17 @@ def test_r4_7_time_entries_survive_the_move_to_worklog():
     partner = Partner.objects.create(number=901, name="Migration Partner")
     customer = EndCustomer.objects.create(partner=partner, number=1, name="Migration Customer")
     agent = User.objects.create(email="agent@migration.example", organisation="vendor", role="l2_agent")
-    plan = Plan.objects.get(code="L")
+    # A transactional test before this one may have flushed the plans the data migration installed.
+    plan, _created = Plan.objects.get_or_create(code="MIG", defaults={"name": "Migration plan", "rate_scope": "ticket"})
     contract = Contract.objects.create(
         partner=partner, plan=plan, state="active", start_date=date.today() - timedelta(days=30), rate_scope="ticket"
     )
     term = ContractTerm.objects.create(
         contract=contract, index=0, start_date=contract.start_date, included_units_granted=32, included_units_used=6
     )
-    ticket = Ticket.objects.create(partner=partner, end_customer=customer, subject="Migrated", charged_contract=contract)
+    ticket = Ticket.objects.create(
+        partner=partner, end_customer=customer, subject="Migrated", charged_contract=contract
+    )
     rows = []
     for minutes, units in ((30, 2), (60, 4)):
         rows.append(

@@ -16,6 +16,7 @@ from ninja.openapi.schema import REF_TEMPLATE
 
 from partnerdesk.accounts.choices import SecurityEvent
 from partnerdesk.accounts.services import log_security_event
+from partnerdesk.accounts.validation import choose_one_of
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,8 @@ def _pydantic_message(error: dict[str, Any]) -> str:
         "datetime_from_date_parsing": _("Enter a date and time as ISO 8601 with a time zone."),
         "timezone_aware": _("Give the time zone (for example +01:00 or Z)."),
         "value_error": _("Enter a valid value."),
-        "enum": _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
-        "literal_error": _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
+        "enum": choose_one_of([ctx.get("expected", "")]),
+        "literal_error": choose_one_of([ctx.get("expected", "")]),
         "greater_than": _("Enter a value greater than %(limit)s.") % {"limit": ctx.get("gt")},
         "greater_than_equal": _("Enter a value of at least %(limit)s.") % {"limit": ctx.get("ge")},
         "less_than": _("Enter a value less than %(limit)s.") % {"limit": ctx.get("lt")},

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, User
 from partnerdesk.accounts.services import ensure_role
+from partnerdesk.accounts.validation import choose_one_of
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message, Ticket
 
@@ -72,7 +73,7 @@ def grant_authorization(
     if not channels:
         errors["channels"] = [_("Choose at least one channel.")]
     elif any(c not in Channel.values for c in channels):
-        errors["channels"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Channel.values)}]
+        errors["channels"] = [choose_one_of(Channel.values)]
     persons = list({p.pk: p for p in contact_persons}.values())
     if not persons:
         errors["contact_person_ids"] = [_("Choose at least one contact person.")]
@@ -90,7 +91,7 @@ def grant_authorization(
     elif valid_until > now + timedelta(days=max_days):
         errors["valid_until"] = [_("An authorisation lasts at most %(days)s days.") % {"days": max_days}]
     if appear_as not in AppearAs.values:
-        errors["appear_as"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(AppearAs.values)}]
+        errors["appear_as"] = [choose_one_of(AppearAs.values)]
     elif appear_as == AppearAs.PARTNER:
         brand = brand_of(end_customer.partner)
         if not (brand.sender_email or end_customer.partner.email):

@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import tickets_visible_to
+from partnerdesk.web.errors import add_service_errors
 
 from . import audit_rows, selectors, services
 from .branding import brand_of, effective_brand
@@ -41,13 +41,6 @@ def _user(request: HttpRequest) -> User:
 def _require(user: User, roles: Any) -> None:
     if not user.is_active or user.role not in roles:
         raise PermissionDenied(_("Your role does not allow this action."))
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    for name, field_messages in error.message_dict.items():
-        field = _FORM_FIELDS.get(name, name)
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
@@ -116,7 +109,7 @@ def authorize(request: HttpRequest, end_customer_id: int) -> HttpResponse:
                 appear_as=data["appear_as"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error, renamed=_FORM_FIELDS)
         else:
             messages.success(request, _("The vendor may now contact the chosen persons until the expiry."))
             if data["ticket"] is not None:
@@ -197,7 +190,7 @@ def send_mail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         except ContactRefused as refused:
             messages.error(request, refused.message)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error, renamed=_FORM_FIELDS)
             return _render_ticket_contact(request, user, ticket, form)
         else:
             messages.success(request, _("The mail is on its way."))
@@ -227,7 +220,7 @@ def brand(request: HttpRequest) -> HttpResponse:
                 remove_logo=bool(data.get("remove_logo")),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error, renamed=_FORM_FIELDS)
         else:
             messages.success(request, _("Your brand was saved."))
             return redirect("web:contact_brand")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeGuard
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from partnerdesk.accounts.models import EndCustomer, Partner, User
 from partnerdesk.accounts.services import ensure_role
+from partnerdesk.accounts.validation import FieldErrors, add_error, choose_one_of, is_int, merge_errors
 
 from . import locks, mail, pricing
 from .choices import (
@@ -73,15 +74,7 @@ _START_YEARS_BACK = 10
 _START_YEARS_AHEAD = 5
 
 
-def _add(errors: dict[str, list[str]], field_name: str, message: str) -> None:
-    errors.setdefault(field_name, []).append(message)
-
-
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _cents(value: Any, field_name: str, errors: dict[str, list[str]]) -> int | None:
+def _cents(value: Any, field_name: str, errors: FieldErrors) -> int | None:
     """A money amount (Decimal, int or decimal string) as cents; more than 2 places is an error."""
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value))
@@ -89,10 +82,10 @@ def _cents(value: Any, field_name: str, errors: dict[str, list[str]]) -> int | N
             raise InvalidOperation
         cents = pricing.cents_of(amount)
     except (InvalidOperation, ValueError, TypeError):
-        _add(errors, field_name, _("Enter an amount with at most two decimal places."))
+        add_error(errors, field_name, _("Enter an amount with at most two decimal places."))
         return None
     if not 0 <= cents <= _MAX_CENTS:
-        _add(errors, field_name, _("Enter an amount between 0 and %(max)s.") % {"max": pricing.money(_MAX_CENTS)})
+        add_error(errors, field_name, _("Enter an amount between 0 and %(max)s.") % {"max": pricing.money(_MAX_CENTS)})
         return None
     return cents
 
@@ -114,16 +107,14 @@ def plan_values_from_input(
     Missing values come from ``base`` (stored values, e.g. the plan a contract overrides). All
     problems are reported at once, as field errors named ``prefix + input name`` (R13.1).
     """
-    errors: dict[str, list[str]] = {}
+    errors: FieldErrors = {}
     for name in values:
         if name not in PLAN_VALUE_INPUTS:
-            _add(errors, f"{prefix}{name}", _("Unknown field."))
+            add_error(errors, f"{prefix}{name}", _("Unknown field."))
     stored: dict[str, Any] = dict(base or {})
     if "currency" in values:
         if values["currency"] not in Currency.values:
-            _add(
-                errors, f"{prefix}currency", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Currency.values)}
-            )
+            add_error(errors, f"{prefix}currency", choose_one_of(Currency.values))
         stored["currency"] = values["currency"]
     stored.setdefault("currency", Currency.EUR)
     if "fee" in values:
@@ -134,8 +125,8 @@ def plan_values_from_input(
         value = values[name]
         if name in _NULLABLE and value is None:
             stored[name] = None
-        elif not _is_int(value) or not low <= value <= high:
-            _add(
+        elif not is_int(value) or not low <= value <= high:
+            add_error(
                 errors,
                 f"{prefix}{name}",
                 _("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high},
@@ -144,9 +135,7 @@ def plan_values_from_input(
             stored[name] = value
     if "rate_scope" in values:
         if values["rate_scope"] not in pricing.SCOPES:
-            _add(
-                errors, f"{prefix}rate_scope", _("Choose one of: %(choices)s.") % {"choices": ", ".join(pricing.SCOPES)}
-            )
+            add_error(errors, f"{prefix}rate_scope", choose_one_of(pricing.SCOPES))
         stored["rate_scope"] = values["rate_scope"]
     if "rate_tiers" in values:
         stored["rate_tiers"] = _tiers_from_input(values["rate_tiers"], f"{prefix}rate_tiers", errors)
@@ -162,19 +151,19 @@ def plan_values_from_input(
     ):
         stored.setdefault(name, default)
     if "rate_scope" not in stored:
-        _add(errors, f"{prefix}rate_scope", _("This field is required."))
+        add_error(errors, f"{prefix}rate_scope", _("This field is required."))
     if "rate_tiers" not in stored:
-        _add(errors, f"{prefix}rate_tiers", _("This field is required."))
+        add_error(errors, f"{prefix}rate_tiers", _("This field is required."))
     if not errors:
         included, unit = stored["included_minutes_per_term"], stored["unit_minutes"]
         if included % unit:
-            _add(
+            add_error(
                 errors,
                 f"{prefix}included_minutes_per_term",
                 _("Give the included time as a multiple of the billing unit (%(unit)s minutes).") % {"unit": unit},
             )
         if stored["term_months"] is None and included:
-            _add(
+            add_error(
                 errors,
                 f"{prefix}included_minutes_per_term",
                 _("A plan without fixed term cannot include time: there is no term for it to expire."),
@@ -184,18 +173,18 @@ def plan_values_from_input(
     return stored
 
 
-def _tiers_from_input(value: Any, field_name: str, errors: dict[str, list[str]]) -> list[dict[str, int]]:
+def _tiers_from_input(value: Any, field_name: str, errors: FieldErrors) -> list[dict[str, int]]:
     if not isinstance(value, list | tuple) or not 1 <= len(value) <= _MAX_TIERS:
-        _add(errors, field_name, _("Give between 1 and %(max)s rates.") % {"max": _MAX_TIERS})
+        add_error(errors, field_name, _("Give between 1 and %(max)s rates.") % {"max": _MAX_TIERS})
         return []
     tiers: list[dict[str, int]] = []
     for index, item in enumerate(value):
         if not isinstance(item, Mapping) or set(item) - {"from_unit", "unit_price"}:
-            _add(errors, f"{field_name}.{index}", _("Give from_unit and unit_price."))
+            add_error(errors, f"{field_name}.{index}", _("Give from_unit and unit_price."))
             continue
         from_unit = item.get("from_unit")
-        if not _is_int(from_unit) or not 0 <= from_unit <= 100_000:
-            _add(
+        if not is_int(from_unit) or not 0 <= from_unit <= 100_000:
+            add_error(
                 errors,
                 f"{field_name}.{index}.from_unit",
                 _("Enter a whole number from %(low)s to %(high)s.") % {"low": 0, "high": 100_000},
@@ -207,7 +196,7 @@ def _tiers_from_input(value: Any, field_name: str, errors: dict[str, list[str]])
     if len(tiers) == len(value):
         problem = pricing.tier_problem([pricing.RateTier(t["from_unit"], t["unit_price_cents"]) for t in tiers])
         if problem is not None:
-            _add(errors, field_name, _tier_message(problem))
+            add_error(errors, field_name, _tier_message(problem))
     return tiers
 
 
@@ -238,23 +227,22 @@ def create_plan(
 ) -> Plan:
     """Sales makes a custom plan (R2.2): for everyone, or as one partner's individual plan."""
     ensure_role(acting_user, *PLAN_MANAGER_ROLES)
-    errors: dict[str, list[str]] = {}
+    errors: FieldErrors = {}
     code, name = (code or "").strip(), (name or "").strip()
     if not code:
-        _add(errors, "code", _("This field is required."))
+        add_error(errors, "code", _("This field is required."))
     elif len(code) > 30:
-        _add(errors, "code", _("Use at most %(max)s characters.") % {"max": 30})
+        add_error(errors, "code", _("Use at most %(max)s characters.") % {"max": 30})
     elif Plan.objects.filter(code__iexact=code).exists():
-        _add(errors, "code", _("A plan with this code already exists."))
+        add_error(errors, "code", _("A plan with this code already exists."))
     if not name:
-        _add(errors, "name", _("This field is required."))
+        add_error(errors, "name", _("This field is required."))
     elif len(name) > 200:
-        _add(errors, "name", _("Use at most %(max)s characters.") % {"max": 200})
+        add_error(errors, "name", _("Use at most %(max)s characters.") % {"max": 200})
     try:
         stored = plan_values_from_input(values)
     except ValidationError as error:
-        for key, messages in error.message_dict.items():
-            errors.setdefault(key, []).extend(messages)
+        merge_errors(errors, error)
         stored = {}
     if errors:
         raise ValidationError(errors)
@@ -297,15 +285,15 @@ def _event(
     )
 
 
-def _check_start_date(start_date: Any, errors: dict[str, list[str]]) -> None:
+def _check_start_date(start_date: Any, errors: FieldErrors) -> None:
     if not isinstance(start_date, date) or isinstance(start_date, datetime):
-        _add(errors, "start_date", _("Enter a date as YYYY-MM-DD."))
+        add_error(errors, "start_date", _("Enter a date as YYYY-MM-DD."))
         return
     today = timezone.localdate()
     earliest = pricing.add_months(today, -12 * _START_YEARS_BACK)
     latest = pricing.add_months(today, 12 * _START_YEARS_AHEAD)
     if not earliest <= start_date <= latest:
-        _add(
+        add_error(
             errors,
             "start_date",
             _("Enter a start between %(earliest)s and %(latest)s.")
@@ -330,24 +318,23 @@ def create_contract(
     it to listed end customers (R3.3). The plan's values are copied onto the contract.
     """
     ensure_role(acting_user, *CONTRACT_MANAGER_ROLES)
-    errors: dict[str, list[str]] = {}
+    errors: FieldErrors = {}
     if not partner.is_active:
-        _add(errors, "partner_id", _("This partner is disabled."))
+        add_error(errors, "partner_id", _("This partner is disabled."))
     if not plan.is_active:
-        _add(errors, "plan_id", _("This plan is no longer offered."))
+        add_error(errors, "plan_id", _("This plan is no longer offered."))
     elif plan.partner_id is not None and plan.partner_id != partner.pk:
-        _add(errors, "plan_id", _("This plan is another partner's individual plan."))
+        add_error(errors, "plan_id", _("This plan is another partner's individual plan."))
     _check_start_date(start_date, errors)
     listed = list(end_customers)
     if any(ec.partner_id != partner.pk for ec in listed):
-        _add(errors, "end_customer_ids", _("Every listed end customer must belong to the contract's partner."))
+        add_error(errors, "end_customer_ids", _("Every listed end customer must belong to the contract's partner."))
     if not covers_all_end_customers and not listed:
-        _add(errors, "end_customer_ids", _("List the covered end customers, or cover all of them."))
+        add_error(errors, "end_customer_ids", _("List the covered end customers, or cover all of them."))
     try:
         values = plan_values_from_input(overrides or {}, base=plan.plan_values(), prefix="overrides.")
     except ValidationError as error:
-        for key, messages in error.message_dict.items():
-            errors.setdefault(key, []).extend(messages)
+        merge_errors(errors, error)
         values = {}
     if errors:
         raise ValidationError(errors)

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
+from partnerdesk.web.errors import add_service_errors
 from partnerdesk.worklog import selectors as worklog_selectors
 
 from . import selectors, services
@@ -40,14 +40,6 @@ def _user(request: HttpRequest) -> User:
 def _require(user: User, roles: tuple[str, ...]) -> None:
     if not user.is_active or user.role not in roles:
         raise PermissionDenied(_("Your role does not allow this action."))
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    for name, field_messages in error.message_dict.items():
-        field = _FORM_FIELDS.get(name, name.removeprefix("overrides."))
-        field = field.split(".")[0]
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _contract_or_404(request: HttpRequest, contract_id: int) -> Any:
@@ -183,7 +175,7 @@ def contract_create(request: HttpRequest) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error, renamed=_FORM_FIELDS)
         else:
             messages.success(request, _("Contract %(contract)s was created.") % {"contract": contract.label})
             return redirect("web:contract", contract_id=contract.pk)
@@ -241,7 +233,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
                 values=form.given_values(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error, renamed=_FORM_FIELDS)
         else:
             messages.success(request, _("Plan %(plan)s was created.") % {"plan": plan.name})
             return redirect("web:plans")

@@ -3,7 +3,6 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -148,24 +147,16 @@ class TicketFilters(Schema):
 @router.get("/tickets", response=list[TicketListOut], summary="Tickets you may see, filtered and ordered")
 @paginate(LimitOffset)
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):  # type: ignore[no-untyped-def]
-    user = _user(request)
-    tickets = selectors.tickets_visible_to(user)
-    if filters.state:
-        tickets = tickets.filter(state__in=filters.state)
-    if filters.level is not None:
-        tickets = tickets.filter(level=filters.level)
-    if filters.end_customer_id is not None:
-        tickets = tickets.filter(end_customer_id=filters.end_customer_id)
-    if filters.category is not None:
-        tickets = tickets.filter(category=filters.category)
-    if filters.due_before is not None:
-        tickets = tickets.filter(due_at__lt=filters.due_before)
-    if filters.q:
-        tickets = tickets.filter(subject__icontains=filters.q.strip())
-    if filters.ordering == "due":
-        # Tickets without a running clock come last (the index's own NULLS LAST order on PostgreSQL).
-        return tickets.order_by(F("due_at").asc(nulls_last=True), "id")
-    return tickets.order_by(filters.ordering, "-id" if filters.ordering.startswith("-") else "id")
+    return selectors.ticket_list(
+        _user(request),
+        states=filters.state,
+        level=filters.level,
+        end_customer_id=filters.end_customer_id,
+        category=filters.category,
+        due_before=filters.due_before,
+        q=filters.q,
+        ordering=filters.ordering,
+    )
 
 
 def _ticket(request: HttpRequest, ticket_id: ObjectId) -> Ticket:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from partnerdesk.accounts.models import User
@@ -21,6 +24,46 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
         # Escalated now, or handed back after an escalation: never tickets still at first level.
         return queryset.filter(Q(level__gte=Level.SECOND) | Q(escalated_at__isnull=False))
     return queryset.filter(partner_id=user.partner_id)
+
+
+# The vendor's queue: what is waiting for the vendor, at second or third level.
+VENDOR_QUEUE_STATES = (TicketState.ESCALATED, TicketState.THIRD_LEVEL)
+TICKET_ORDERINGS = ("due", "-created_at", "created_at")
+
+
+def ticket_list(
+    user: User,
+    *,
+    states: Iterable[str] | None = None,
+    level: int | None = None,
+    end_customer_id: int | None = None,
+    category: str | None = None,
+    due_before: datetime | None = None,
+    q: str | None = None,
+    ordering: str = "-created_at",
+) -> QuerySet[Ticket]:
+    """The tickets the user may see, filtered and ordered: one list for the API and the pages.
+
+    ``due`` puts tickets without a running clock last (the index's own NULLS LAST order on PostgreSQL).
+    """
+    tickets = tickets_visible_to(user)
+    if states:
+        tickets = tickets.filter(state__in=list(states))
+    if level is not None:
+        tickets = tickets.filter(level=level)
+    if end_customer_id is not None:
+        tickets = tickets.filter(end_customer_id=end_customer_id)
+    if category:
+        tickets = tickets.filter(category=category)
+    if due_before is not None:
+        tickets = tickets.filter(due_at__lt=due_before)
+    if q and q.strip():
+        tickets = tickets.filter(subject__icontains=q.strip())
+    if ordering == "due":
+        return tickets.order_by(F("due_at").asc(nulls_last=True), "id")
+    if ordering not in TICKET_ORDERINGS:
+        raise ValueError(f"unknown ordering {ordering!r}")
+    return tickets.order_by(ordering, "-id" if ordering.startswith("-") else "id")
 
 
 def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:

@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from partnerdesk.accounts.choices import PARTNER_ROLES, SUPPORT_ROLES, Role
 from partnerdesk.accounts.models import EndCustomer, User
 from partnerdesk.accounts.services import ensure_role
+from partnerdesk.accounts.validation import choose_one_of
 from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.contracts.models import Contract
 
-from . import clocks
+from . import clocks, locks
 from .choices import (
     CAPTURE_FIELDS,
     COVERED_CATEGORIES,
@@ -81,7 +82,7 @@ def _ensure_partner_of(user: User, ticket: Ticket) -> None:
 
 
 def _lock(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("partner", "end_customer").get(pk=ticket.pk)
+    return locks.lock_ticket(ticket.pk)
 
 
 def _transition(
@@ -340,9 +341,7 @@ def hand_back(*, acting_user: User, ticket: Ticket, reason: str, message: str) -
     """L2/L3 hands the ticket back to the partner with a reason (R5.6)."""
     ensure_role(acting_user, *VENDOR_WORKERS)
     if reason not in HandBackReason.values:
-        raise ValidationError(
-            {"reason": _("Choose one of: %(choices)s.") % {"choices": ", ".join(HandBackReason.values)}}
-        )
+        raise ValidationError({"reason": choose_one_of(HandBackReason.values)})
     if not message.strip():
         raise ValidationError({"message": _("Tell the partner why.")})
     ticket = _lock(ticket)
@@ -454,7 +453,7 @@ def post_message(*, acting_user: User, ticket: Ticket, kind: str, body: str) -> 
         _ensure_partner_of(acting_user, ticket)
     ticket = _lock(ticket)
     if kind not in MessageKind.values:
-        raise ValidationError({"kind": _("Choose one of: %(choices)s.") % {"choices": ", ".join(MessageKind.values)}})
+        raise ValidationError({"kind": choose_one_of(MessageKind.values)})
     if kind not in allowed_message_kinds(acting_user, ticket):
         raise ValidationError({"kind": _("You cannot write this kind of message on this ticket.")})
     if not body.strip():
@@ -552,7 +551,7 @@ def link_defect(
     key = key.strip()
     if not key:
         raise ValidationError({"key": _("This field is required.")})
-    defect = ProductDefect.objects.select_for_update().filter(key=key).first()
+    defect = locks.lock_defect_by_key(key)
     if defect is None:
         if not title.strip():
             raise ValidationError({"title": _("A new defect needs a title.")})
@@ -568,9 +567,7 @@ def link_defect(
 def _apply_defect(defect: ProductDefect, status: str | None, fixed_in_version: str | None) -> None:
     if status is not None:
         if status not in DefectStatus.values:
-            raise ValidationError(
-                {"status": _("Choose one of: %(choices)s.") % {"choices": ", ".join(DefectStatus.values)}}
-            )
+            raise ValidationError({"status": choose_one_of(DefectStatus.values)})
         defect.status = status
     if fixed_in_version is not None:
         defect.fixed_in_version = fixed_in_version.strip()
@@ -583,7 +580,7 @@ def update_defect(
     *, acting_user: User, defect: ProductDefect, status: str | None = None, fixed_in_version: str | None = None
 ) -> ProductDefect:
     ensure_role(acting_user, *VENDOR_WORKERS)
-    defect = ProductDefect.objects.select_for_update().get(pk=defect.pk)
+    defect = locks.lock_defect(defect.pk)
     _apply_defect(defect, status, fixed_in_version)
     defect.full_clean()
     defect.save()

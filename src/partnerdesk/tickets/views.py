@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -50,22 +49,19 @@ def _support_status() -> dict[str, Any]:
 def ticket_list(request: HttpRequest) -> HttpResponse:
     """Partner: its tickets, newest first. Vendor: the queue of escalated tickets by due time (R6.3)."""
     user = _user(request)
-    tickets = selectors.tickets_visible_to(user)
     state = request.GET.get("state", "")
     category = request.GET.get("category", "")
     query = request.GET.get("q", "").strip()
-    if user.is_vendor and not state:
-        tickets = tickets.filter(state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL]).order_by(
-            F("due_at").asc(nulls_last=True), "id"
-        )
-    elif state in TicketState.values:
-        tickets = tickets.filter(state=state)
-    if category in Category.values:
-        tickets = tickets.filter(category=category)
-    if query:
-        tickets = tickets.filter(subject__icontains=query)
-    if not user.is_vendor or state:
-        tickets = tickets.order_by("-created_at", "-id")
+    state = state if state in TicketState.values else ""
+    category = category if category in Category.values else ""
+    queue = user.is_vendor and not state
+    tickets = selectors.ticket_list(
+        user,
+        states=selectors.VENDOR_QUEUE_STATES if queue else [state] if state else None,
+        category=category or None,
+        q=query,
+        ordering="due" if queue else "-created_at",
+    )
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(t, support_minutes_left(t.due_at, now)) for t in page]

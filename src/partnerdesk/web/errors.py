@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,13 +13,23 @@ from django.http import HttpRequest
 _GENERAL = ("__all__", "state")
 
 
-def add_service_errors(form: Form, error: ValidationError, *, field_of: Callable[[str], str] | None = None) -> None:
-    """Put a service's field errors on the form's fields (``field_of`` maps a service field name to
-    a form field name); errors on fields the form does not have go to the form as a whole."""
+def add_service_errors(form: Form, error: ValidationError, *, renamed: Mapping[str, str] | None = None) -> None:
+    """Put a service's field errors on the form's fields.
+
+    ``renamed`` maps a service's field name to the form's (``plan_id`` -> ``plan``); a dotted name
+    (``overrides.rate_tiers.0.unit_price``) lands on its first part the form has. Errors on fields
+    the form does not have go to the form as a whole.
+    """
     for name, problems in error.message_dict.items():
-        field = field_of(name) if field_of else name
+        field = _form_field(form, (renamed or {}).get(name, name))
         for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
+            form.add_error(field, problem)
+
+
+def _form_field(form: Form, name: str) -> str | None:
+    if name in form.fields:
+        return name
+    return next((part for part in name.split(".") if part in form.fields), None)
 
 
 def flash_refusal(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -21,6 +20,7 @@ from partnerdesk.accounts import selectors, services
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import User
 from partnerdesk.tickets.selectors import ticket_figures
+from partnerdesk.web.errors import add_service_errors
 
 from .forms import ContactFormSet, EndCustomerForm, LanguageForm, TokenForm
 
@@ -33,12 +33,6 @@ def _user(request: HttpRequest) -> User:
 
 def _page(request: HttpRequest, queryset: Any) -> Any:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    for field, field_messages in error.message_dict.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 @login_required
@@ -95,7 +89,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                         acting_user=user, name=token_form.cleaned_data["name"]
                     )
                 except ValidationError as error:
-                    _add_errors(token_form, error)
+                    add_service_errors(token_form, error)
                 else:
                     token_form = TokenForm()
     return render(
@@ -170,7 +164,7 @@ def end_customer_create(request: HttpRequest, partner_id: int) -> HttpResponse:
         try:
             end_customer = services.create_end_customer(acting_user=user, partner=partner, contacts=contacts, **data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": end_customer.name})
             return redirect("web:partner", partner_id=partner.pk)
@@ -197,7 +191,7 @@ def end_customer_edit(request: HttpRequest, partner_id: int, end_customer_id: in
                 acting_user=user, end_customer=end_customer, changes=form.cleaned_data, contacts=contacts
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("web:partner", partner_id=partner_id)

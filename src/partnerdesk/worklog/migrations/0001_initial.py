@@ -10,8 +10,11 @@ from django.db import migrations, models
 
 def move_content_type(apps, schema_editor, *, source='contracts', target='worklog'):
     ContentType = apps.get_model('contenttypes', 'ContentType')
-    if not ContentType.objects.filter(app_label=target, model='timeentry').exists():
-        ContentType.objects.filter(app_label=source, model='timeentry').update(app_label=target)
+    stale = ContentType.objects.filter(app_label=source, model='timeentry')
+    if ContentType.objects.filter(app_label=target, model='timeentry').exists():
+        stale.delete()  # the target's own row (and permissions) exist already
+    else:
+        stale.update(app_label=target)
 
 
 def move_content_type_back(apps, schema_editor):
