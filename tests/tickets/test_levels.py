@@ -295,3 +295,45 @@ def test_r9_1_shared_correspondence_reaches_the_vendor_with_contact_persons_mask
     assert "Jens Hansen" not in text and world.contact_a.email not in text
     partner_view = str(api_as(Role.L1_AGENT).get(f"tickets/{ticket.pk}/messages").json())
     assert "Jens Hansen" in partner_view
+
+
+def test_r5_6_partner_reply_after_answered_returns_the_ticket_to_the_vendor_and_resumes_the_clock(
+    world, l_contract, ticket, api_as
+):
+    ticket = _escalate(world, ticket)
+    l2 = world.user(Role.L2_AGENT)
+    services.hand_back(acting_user=l2, ticket=ticket, reason="answered", message="Set DPD to 60 s")
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.WAITING_FOR_PARTNER and ticket.due_at is None
+    queue = api_as(Role.L2_AGENT).get("tickets?state=escalated").json()["items"]
+    assert ticket.pk not in [t["id"] for t in queue]
+    # The partner answers in the shared thread: the ticket is the vendor's again, its clock runs.
+    services.post_message(acting_user=world.user(Role.L1_AGENT), ticket=ticket, kind="thread", body="Still drops")
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.level) == (TicketState.ESCALATED, Level.SECOND)
+    assert ticket.clock_paused_at is None and ticket.due_at is not None
+    last = ticket.transitions.last()
+    assert (last.from_state, last.to_state, last.reason) == ("waiting_for_partner", "escalated", "partner_replied")
+    queue = api_as(Role.L2_AGENT).get("tickets?state=escalated").json()["items"]
+    assert ticket.pk in [t["id"] for t in queue]
+
+
+def test_r5_6_partner_internal_note_does_not_return_the_ticket(world, l_contract, ticket):
+    ticket = _escalate(world, ticket)
+    services.hand_back(acting_user=world.user(Role.L2_AGENT), ticket=ticket, reason="answered", message="Try this")
+    services.post_message(acting_user=world.user(Role.L1_AGENT), ticket=ticket, kind="partner_note", body="Asking")
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.WAITING_FOR_PARTNER
+
+
+def test_r5_7_explicit_return_goes_back_to_third_level_where_it_was(world, l_contract, ticket, api_as):
+    ticket = _escalate(world, ticket)
+    services.escalate(acting_user=world.user(Role.L2_AGENT), ticket=ticket, level=Level.THIRD)
+    l3 = world.user(Role.L3_ENGINEER)
+    services.hand_back(acting_user=l3, ticket=ticket, reason="answered", message="Patch attached")
+    response = api_as(Role.L1_AGENT).post(f"tickets/{ticket.pk}/return-to-vendor", {"note": "Patch did not help"})
+    assert response.status_code == 200, response.content
+    assert (response.json()["state"], response.json()["level"]) == ("third_level", 3)
+    again = api_as(Role.L1_AGENT).post(f"tickets/{ticket.pk}/return-to-vendor", {})
+    assert again.status_code == 422 and again.json()["errors"][0]["field"] == "state"
+    assert api_as(Role.L2_AGENT).post(f"tickets/{ticket.pk}/return-to-vendor", {}).status_code == 403

@@ -263,6 +263,18 @@ def resolve(request: HttpRequest, ticket_id: ObjectId, payload: NoteIn):  # type
     return _reload(ticket)
 
 
+@router.post(
+    "/tickets/{ticket_id}/return-to-vendor",
+    response=TicketOut,
+    summary="Give a ticket waiting for the partner back to the vendor (R5.6); a reply in the thread does the same",
+)
+def return_to_vendor(request: HttpRequest, ticket_id: ObjectId, payload: NoteIn):  # type: ignore[no-untyped-def]
+    ticket = services.return_to_vendor(
+        acting_user=_user(request), ticket=_ticket(request, ticket_id), note=payload.note
+    )
+    return _reload(ticket)
+
+
 @router.post("/tickets/{ticket_id}/reopen", response=TicketOut, summary="Reopen a resolved ticket within the window")
 def reopen(request: HttpRequest, ticket_id: ObjectId, payload: ReasonIn):  # type: ignore[no-untyped-def]
     ticket = services.reopen(acting_user=_user(request), ticket=_ticket(request, ticket_id), reason=payload.reason)

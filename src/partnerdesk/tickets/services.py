@@ -363,6 +363,25 @@ def hand_back(*, acting_user: User, ticket: Ticket, reason: str, message: str) -
     return ticket
 
 
+def _back_to_vendor(ticket: Ticket, *, actor: User, reason: str, note: str = "") -> None:
+    """A ticket waiting for the partner returns to the level it was at; its clocks resume (R5.6, R6.3)."""
+    to_state = TicketState.THIRD_LEVEL if ticket.level == Level.THIRD else TicketState.ESCALATED
+    _transition(ticket, actor=actor, to_state=to_state, reason=reason, note=note)
+
+
+@transaction.atomic
+def return_to_vendor(*, acting_user: User, ticket: Ticket, note: str = "") -> Ticket:
+    """The partner answers a hand-back ("answered") and gives the ticket back to the vendor, at the
+    level it was at (second or third), with the service-level clocks running again (R5.6, R5.8).
+    """
+    _ensure_partner_of(acting_user, ticket)
+    ticket = _lock(ticket)
+    if ticket.state != TicketState.WAITING_FOR_PARTNER:
+        raise ValidationError({"state": _("Only a ticket waiting for the partner can go back to the vendor.")})
+    _back_to_vendor(ticket, actor=acting_user, reason="returned_to_vendor", note=note)
+    return ticket
+
+
 @transaction.atomic
 def resolve(*, acting_user: User, ticket: Ticket, note: str = "") -> Ticket:
     """The partner resolves its own tickets at any level; the vendor those it works on."""
@@ -460,7 +479,11 @@ def post_message(*, acting_user: User, ticket: Ticket, kind: str, body: str) -> 
         raise ValidationError({"body": _("This field is required.")})
     if ticket.state == TicketState.CLOSED:
         raise ValidationError({"state": _("The ticket is closed.")})
-    return _post(ticket, acting_user, kind, body)
+    message = _post(ticket, acting_user, kind, body)
+    if kind == MessageKind.THREAD and acting_user.is_partner and ticket.state == TicketState.WAITING_FOR_PARTNER:
+        # The partner's reply in the shared thread is its answer: the ticket is the vendor's again.
+        _back_to_vendor(ticket, actor=acting_user, reason="partner_replied")
+    return message
 
 
 # Leading bytes of the binary types we accept: a file must be what it says it is.

@@ -240,6 +240,17 @@ def ticket_resolve(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def ticket_return(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _act(
+        request,
+        ticket_id,
+        lambda t: services.return_to_vendor(acting_user=_user(request), ticket=t, note=request.POST.get("note", "")),
+        _("The ticket is back with the vendor."),
+    )
+
+
+@login_required
+@require_POST
 def ticket_close(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return _act(request, ticket_id, lambda t: services.close(acting_user=_user(request), ticket=t), _("Ticket closed."))
 

@@ -44,6 +44,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/escalate/", ticket_views.ticket_escalate, name="ticket_escalate"),
     path("tickets/<int:ticket_id>/hand-back/", ticket_views.ticket_hand_back, name="ticket_hand_back"),
     path("tickets/<int:ticket_id>/resolve/", ticket_views.ticket_resolve, name="ticket_resolve"),
+    path("tickets/<int:ticket_id>/return/", ticket_views.ticket_return, name="ticket_return"),
     path("tickets/<int:ticket_id>/close/", ticket_views.ticket_close, name="ticket_close"),
     path("tickets/<int:ticket_id>/reopen/", ticket_views.ticket_reopen, name="ticket_reopen"),
     path("tickets/<int:ticket_id>/state/", ticket_views.ticket_state, name="ticket_state"),
