@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "partnerdesk.accounts.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "partnerdesk.web.middleware.RefuseNullCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "partnerdesk.accounts.middleware.UserLanguageMiddleware",

@@ -9,3 +9,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("partnerdesk.web.urls")),
 ]
+
+handler400 = "partnerdesk.web.views.bad_request"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -43,7 +43,11 @@ def test_r4_7_time_entries_survive_the_move_to_worklog():
     # A transactional test before this one may have flushed the plans the data migration installed.
     plan, _created = Plan.objects.get_or_create(code="MIG", defaults={"name": "Migration plan", "rate_scope": "ticket"})
     contract = Contract.objects.create(
-        partner=partner, plan=plan, state="active", start_date=date.today() - timedelta(days=30), rate_scope="ticket"
+        partner=partner,
+        plan=plan,
+        state="active",
+        start_date=timezone.localdate() - timedelta(days=30),
+        rate_scope="ticket",
     )
     term = ContractTerm.objects.create(
         contract=contract, index=0, start_date=contract.start_date, included_units_granted=32, included_units_used=6

@@ -9,14 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from partnerdesk.accounts.models import ContactPerson, EndCustomer
+from partnerdesk.api.fields import MAX_ID
 from partnerdesk.tickets.models import Ticket
+from partnerdesk.web.params import ObjectChoiceField, ObjectMultipleChoiceField
 
 from .choices import AppearAs, Channel
 from .models import Brand
 
 
 class AuthorizationForm(forms.Form):
-    ticket = forms.ModelChoiceField(
+    ticket = ObjectChoiceField(
         label=_("Ticket"),
         queryset=Ticket.objects.none(),
         required=False,
@@ -25,7 +27,7 @@ class AuthorizationForm(forms.Form):
     channels = forms.MultipleChoiceField(
         label=_("Channels"), choices=Channel.choices, widget=forms.CheckboxSelectMultiple
     )
-    contact_persons = forms.ModelMultipleChoiceField(
+    contact_persons = ObjectMultipleChoiceField(
         label=_("Contact persons"), queryset=ContactPerson.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     valid_until = forms.DateTimeField(
@@ -71,7 +73,7 @@ class EndCustomerMailForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
-    ticket = forms.IntegerField(label=_("Ticket"), required=False, min_value=1)
+    ticket = forms.IntegerField(label=_("Ticket"), required=False, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         from .choices import AuditAction

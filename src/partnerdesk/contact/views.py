@@ -21,6 +21,7 @@ from partnerdesk.accounts.models import User
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import tickets_visible_to
 from partnerdesk.web.errors import add_service_errors
+from partnerdesk.web.params import object_id
 
 from . import audit_rows, selectors, services
 from .branding import brand_of, effective_brand
@@ -75,11 +76,11 @@ def authorization_start(request: HttpRequest) -> HttpResponse:
     """The list's "new authorisation" chooser: on to the end customer's grant page."""
     user = _user(request)
     _require(user, GRANT_ROLES)
-    end_customer_id = request.GET.get("end_customer_id", "")
-    if not end_customer_id.isdigit():
+    end_customer_id = object_id(request.GET.get("end_customer_id"))
+    if end_customer_id is None:
         return redirect("web:contact_authorizations")
     end_customer = account_selectors.get_visible_or_404(
-        account_selectors.end_customers_visible_to(user), int(end_customer_id), user=user
+        account_selectors.end_customers_visible_to(user), end_customer_id, user=user
     )
     return redirect("web:contact_authorize", end_customer_id=end_customer.pk)
 
@@ -93,8 +94,9 @@ def authorize(request: HttpRequest, end_customer_id: int) -> HttpResponse:
     _require(user, GRANT_ROLES)
     tickets = tickets_visible_to(user)
     initial = {}
-    if request.GET.get("ticket", "").isdigit():
-        initial["ticket"] = int(request.GET["ticket"])
+    ticket_id = object_id(request.GET.get("ticket"))
+    if ticket_id is not None:
+        initial["ticket"] = ticket_id
     form = AuthorizationForm(request.POST or None, end_customer=end_customer, tickets=tickets, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from partnerdesk.accounts.models import EndCustomer, Partner, User
+from partnerdesk.web.params import ObjectChoiceField, ObjectMultipleChoiceField
 
 from .choices import MAX_UNIT_MINUTES, RateScope
 from .models import Plan
@@ -93,7 +94,7 @@ class PlanForm(PlanValuesFields):
     code = forms.CharField(label=_("Code"), max_length=30)
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    partner = forms.ModelChoiceField(
+    partner = ObjectChoiceField(
         label=_("Only for partner"),
         required=False,
         queryset=Partner.objects.none(),
@@ -116,7 +117,7 @@ class PlanForm(PlanValuesFields):
         return values
 
 
-class EndCustomerChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class EndCustomerChoices(ObjectMultipleChoiceField):  # type: ignore[type-arg]
     def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
@@ -129,8 +130,8 @@ class EndCustomerChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-a
 
 
 class ContractForm(PlanValuesFields):
-    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
-    plan = forms.ModelChoiceField(label=_("Plan"), queryset=Plan.objects.none())
+    partner = ObjectChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+    plan = ObjectChoiceField(label=_("Plan"), queryset=Plan.objects.none())
     start_date = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
     covers_all_end_customers = forms.BooleanField(label=_("Covers all end customers"), required=False, initial=True)
     end_customers = EndCustomerChoices(

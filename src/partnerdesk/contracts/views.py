@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
 from partnerdesk.web.errors import add_service_errors
+from partnerdesk.web.params import object_id
 from partnerdesk.worklog import selectors as worklog_selectors
 
 from . import selectors, services
@@ -150,8 +151,8 @@ def contract_create(request: HttpRequest) -> HttpResponse:
     _require(user, CONTRACT_MANAGER_ROLES)
     partners = account_selectors.partners_visible_to(user).filter(is_active=True)
     data = request.POST if request.method == "POST" else None
-    partner_id = (data or request.GET).get("partner", "")
-    partner = partners.filter(pk=partner_id).first() if str(partner_id).isdigit() else None
+    partner_id = object_id((data or request.GET).get("partner"))
+    partner = partners.filter(pk=partner_id).first() if partner_id is not None else None
     end_customers = account_selectors.end_customers_visible_to(user).filter(partner=partner, is_active=True)
     plans = selectors.plans_visible_to(user).filter(is_active=True)
     if partner is not None:

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partnerdesk.accounts.models import EndCustomer
+from partnerdesk.web.params import ObjectChoiceField
 
 from .choices import CAPTURE_FIELDS, HandBackReason, MessageKind
 from .models import Ticket
@@ -25,7 +26,7 @@ class CaptureForm(forms.ModelForm):
 
 
 class TicketCreateForm(CaptureForm):
-    end_customer = forms.ModelChoiceField(label=_("End customer"), queryset=EndCustomer.objects.none())
+    end_customer = ObjectChoiceField(label=_("End customer"), queryset=EndCustomer.objects.none())
 
     class Meta(CaptureForm.Meta):
         fields = ["end_customer", "subject", *CAPTURE_FIELDS]

@@ -18,6 +18,7 @@ from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
 from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.web.errors import add_service_errors, flash_refusal
+from partnerdesk.web.params import object_id, object_ids
 from partnerdesk.worklog import selectors as worklog_selectors
 from partnerdesk.worklog.forms import TimeEntryForm
 
@@ -174,7 +175,7 @@ def _act(request: HttpRequest, ticket_id: int, action: Any, done: str) -> HttpRe
 
 
 def _ids(request: HttpRequest, name: str) -> list[int]:
-    return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
+    return object_ids(request.POST.getlist(name))
 
 
 @login_required
@@ -184,9 +185,10 @@ def ticket_escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket(request, ticket_id)
     level = Level.THIRD if request.POST.get("level") == "3" else Level.SECOND
     contract = None
-    if request.POST.get("contract_id", "").isdigit():
+    contract_id = object_id(request.POST.get("contract_id"))
+    if contract_id is not None:
         contract = account_selectors.get_visible_or_404(
-            contract_selectors.contracts_visible_to(user), int(request.POST["contract_id"]), user=user
+            contract_selectors.contracts_visible_to(user), contract_id, user=user
         )
     message_ids, file_ids = _ids(request, "shared_message_ids"), _ids(request, "shared_attachment_ids")
     for queryset, ids in (

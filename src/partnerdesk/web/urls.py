@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
 from partnerdesk.contact import views as contact_views
 from partnerdesk.contracts import views as contract_views
@@ -7,6 +7,9 @@ from partnerdesk.tickets import views as ticket_views
 from partnerdesk.worklog import views as worklog_views
 
 from . import views
+from .params import ObjectIdConverter
+
+register_converter(ObjectIdConverter, "id")
 
 app_name = "web"
 
@@ -16,54 +19,54 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.switch_language, name="switch_language"),
     path("profile/", views.profile, name="profile"),
-    path("profile/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+    path("profile/tokens/<id:token_id>/revoke/", views.revoke_token, name="revoke_token"),
     path("partners/", views.partners, name="partners"),
-    path("partners/<int:partner_id>/", views.partner_detail, name="partner"),
+    path("partners/<id:partner_id>/", views.partner_detail, name="partner"),
     path("end-customers/", views.end_customers, name="end_customers"),
-    path("partners/<int:partner_id>/end-customers/new/", views.end_customer_create, name="end_customer_create"),
+    path("partners/<id:partner_id>/end-customers/new/", views.end_customer_create, name="end_customer_create"),
     path(
-        "partners/<int:partner_id>/end-customers/<int:end_customer_id>/",
+        "partners/<id:partner_id>/end-customers/<id:end_customer_id>/",
         views.end_customer_edit,
         name="end_customer",
     ),
     path("users/", views.users, name="users"),
-    path("users/<int:user_id>/active/", views.user_active, name="user_active"),
+    path("users/<id:user_id>/active/", views.user_active, name="user_active"),
     # contracts and plans (partnerdesk.contracts)
     path("contracts/", contract_views.contract_list, name="contracts"),
     path("contracts/new/", contract_views.contract_create, name="contract_create"),
     path("contracts/request/", contract_views.contract_request, name="contract_request"),
-    path("contracts/<int:contract_id>/", contract_views.contract_detail, name="contract"),
-    path("contracts/<int:contract_id>/cancel/", contract_views.contract_cancel, name="contract_cancel"),
-    path("contracts/<int:contract_id>/activate/", contract_views.contract_activate, name="contract_activate"),
+    path("contracts/<id:contract_id>/", contract_views.contract_detail, name="contract"),
+    path("contracts/<id:contract_id>/cancel/", contract_views.contract_cancel, name="contract_cancel"),
+    path("contracts/<id:contract_id>/activate/", contract_views.contract_activate, name="contract_activate"),
     path("plans/", contract_views.plan_list, name="plans"),
     path("plans/new/", contract_views.plan_create, name="plan_create"),
     # tickets (partnerdesk.tickets)
     path("tickets/", ticket_views.ticket_list, name="tickets"),
     path("tickets/new/", ticket_views.ticket_create, name="ticket_create"),
-    path("tickets/<int:ticket_id>/", ticket_views.ticket_detail, name="ticket"),
-    path("tickets/<int:ticket_id>/escalate/", ticket_views.ticket_escalate, name="ticket_escalate"),
-    path("tickets/<int:ticket_id>/hand-back/", ticket_views.ticket_hand_back, name="ticket_hand_back"),
-    path("tickets/<int:ticket_id>/resolve/", ticket_views.ticket_resolve, name="ticket_resolve"),
-    path("tickets/<int:ticket_id>/return/", ticket_views.ticket_return, name="ticket_return"),
-    path("tickets/<int:ticket_id>/close/", ticket_views.ticket_close, name="ticket_close"),
-    path("tickets/<int:ticket_id>/reopen/", ticket_views.ticket_reopen, name="ticket_reopen"),
-    path("tickets/<int:ticket_id>/state/", ticket_views.ticket_state, name="ticket_state"),
-    path("tickets/<int:ticket_id>/messages/", ticket_views.ticket_message, name="ticket_message"),
-    path("tickets/<int:ticket_id>/attachments/", ticket_views.ticket_attachment, name="ticket_attachment"),
+    path("tickets/<id:ticket_id>/", ticket_views.ticket_detail, name="ticket"),
+    path("tickets/<id:ticket_id>/escalate/", ticket_views.ticket_escalate, name="ticket_escalate"),
+    path("tickets/<id:ticket_id>/hand-back/", ticket_views.ticket_hand_back, name="ticket_hand_back"),
+    path("tickets/<id:ticket_id>/resolve/", ticket_views.ticket_resolve, name="ticket_resolve"),
+    path("tickets/<id:ticket_id>/return/", ticket_views.ticket_return, name="ticket_return"),
+    path("tickets/<id:ticket_id>/close/", ticket_views.ticket_close, name="ticket_close"),
+    path("tickets/<id:ticket_id>/reopen/", ticket_views.ticket_reopen, name="ticket_reopen"),
+    path("tickets/<id:ticket_id>/state/", ticket_views.ticket_state, name="ticket_state"),
+    path("tickets/<id:ticket_id>/messages/", ticket_views.ticket_message, name="ticket_message"),
+    path("tickets/<id:ticket_id>/attachments/", ticket_views.ticket_attachment, name="ticket_attachment"),
     path(
-        "tickets/<int:ticket_id>/attachments/<int:attachment_id>/",
+        "tickets/<id:ticket_id>/attachments/<id:attachment_id>/",
         ticket_views.ticket_attachment_download,
         name="ticket_attachment_download",
     ),
-    path("tickets/<int:ticket_id>/defects/", ticket_views.ticket_defect, name="ticket_defect"),
-    path("tickets/<int:ticket_id>/time/", worklog_views.ticket_time, name="ticket_time"),
+    path("tickets/<id:ticket_id>/defects/", ticket_views.ticket_defect, name="ticket_defect"),
+    path("tickets/<id:ticket_id>/time/", worklog_views.ticket_time, name="ticket_time"),
     # end-customer contact, audit log, brand (partnerdesk.contact)
     path("contact/authorizations/", contact_views.authorization_list, name="contact_authorizations"),
     path("contact/authorizations/new/", contact_views.authorization_start, name="contact_authorize_start"),
-    path("contact/authorizations/<int:authorization_id>/revoke/", contact_views.revoke, name="contact_revoke"),
-    path("contact/end-customers/<int:end_customer_id>/authorize/", contact_views.authorize, name="contact_authorize"),
-    path("contact/tickets/<int:ticket_id>/", contact_views.ticket_contact, name="contact_ticket"),
-    path("contact/tickets/<int:ticket_id>/mail/", contact_views.send_mail, name="contact_send_mail"),
+    path("contact/authorizations/<id:authorization_id>/revoke/", contact_views.revoke, name="contact_revoke"),
+    path("contact/end-customers/<id:end_customer_id>/authorize/", contact_views.authorize, name="contact_authorize"),
+    path("contact/tickets/<id:ticket_id>/", contact_views.ticket_contact, name="contact_ticket"),
+    path("contact/tickets/<id:ticket_id>/mail/", contact_views.send_mail, name="contact_send_mail"),
     path("contact/brand/", contact_views.brand, name="contact_brand"),
     path("contact/audit-log/", contact_views.audit_log, name="contact_audit_log"),
     path("contact/audit-log.csv", contact_views.audit_log_csv, name="contact_audit_log_csv"),

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -227,3 +227,14 @@ def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
     else:
         messages.success(request, _("User enabled.") if active else _("User disabled; sessions and tokens ended."))
     return redirect("web:users")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400 for page input that cannot be valid; our own refusals name the field (German or English)."""
+    message = str(exception) if isinstance(exception, BadRequest) and str(exception) else ""
+    return render(
+        request,
+        "web/400.html",
+        {"message": message or _("The request could not be understood.")},
+        status=400,
+    )
