@@ -164,3 +164,36 @@ def test_r13_3_keys_are_per_caller(world, api_as):
     response = api_as(Role.PARTNER_ADMIN).post(url, {"name": "B GmbH"}, **{"Idempotency-Key": "k"})
     assert response.status_code == 201
     assert IdempotencyRecord.objects.count() == 2
+
+
+# --- the lockout counts one user whatever the letter case (issue 10, item 2) ------------------------
+
+
+@pytest.mark.django_db
+def test_r1_5_lockout_holds_for_another_letter_case_of_the_user_name(world):
+    email = world.user(Role.L1_AGENT).email
+    attacker = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(attacker, email, "wrong", address="203.0.113.9")
+    assert _login(attacker, email.upper(), address="203.0.113.9").status_code == 429
+    assert _login(attacker, f"  {email.title()} ", address="203.0.113.9").status_code == 429
+
+
+@pytest.mark.django_db
+def test_r1_5_guesses_spread_over_case_variants_count_against_one_user(world):
+    email = world.user(Role.L1_AGENT).email
+    variants = [email, email.upper(), email.capitalize(), f" {email} ", email.swapcase(), email.title()]
+    attacker = Client()
+    statuses = [_login(attacker, name, "wrong", address="203.0.113.9").status_code for name in variants]
+    assert statuses[: settings.AXES_FAILURE_LIMIT - 1] == [200] * (settings.AXES_FAILURE_LIMIT - 1)
+    assert statuses[settings.AXES_FAILURE_LIMIT - 1 :] == [429] * (len(variants) - settings.AXES_FAILURE_LIMIT + 1)
+    assert _login(attacker, email, address="203.0.113.9").status_code == 429
+    # Every failure is logged under the one normalised name.
+    names = set(SecurityLog.objects.filter(event=SecurityEvent.LOGIN_FAILED).values_list("username", flat=True))
+    assert names == {email}
+
+
+@pytest.mark.django_db
+def test_r1_5_login_accepts_the_user_name_in_any_case_and_with_surrounding_space(world):
+    email = world.user(Role.L1_AGENT).email
+    assert _login(Client(), f" {email.upper()}  ").status_code == 302

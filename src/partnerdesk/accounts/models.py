@@ -130,6 +130,14 @@ class ContactPerson(models.Model):
         return self.name
 
 
+def normalise_login_name(value: object) -> str:
+    """The one spelling of a user name: the lockout counts it and the login looks it up (R1.5).
+
+    Without it, `A@x` and `a@x` would be two names to django-axes but one user to the lookup.
+    """
+    return str(value or "").strip().lower()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -147,7 +155,9 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(email__iexact=username or "")
+        # Exact match on the lowered address, not iexact: the database's case folding (UPPER, LIKE) may
+        # differ from Python's, and then a variant could match the user under another lockout name.
+        return self.annotate(login_name=Lower("email")).get(login_name=normalise_login_name(username))
 
 
 class User(AbstractUser):
@@ -198,6 +208,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalise_login_name(self.email)
 
     @property
     def is_vendor(self) -> bool:

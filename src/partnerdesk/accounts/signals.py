@@ -9,6 +9,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from .choices import SecurityEvent
+from .models import normalise_login_name
 from .services import log_security_event
 
 
@@ -39,7 +40,7 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     log_security_event(
         event=SecurityEvent.LOGIN_FAILED,
-        username=str(credentials.get("username") or credentials.get("email") or ""),
+        username=normalise_login_name(credentials.get("username") or credentials.get("email")),
         ip_address=_address(request),
         path=_path(request),
     )
