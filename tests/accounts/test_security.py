@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client, override_settings
 
@@ -197,3 +198,137 @@ def test_r1_5_guesses_spread_over_case_variants_count_against_one_user(world):
 def test_r1_5_login_accepts_the_user_name_in_any_case_and_with_surrounding_space(world):
     email = world.user(Role.L1_AGENT).email
     assert _login(Client(), f" {email.upper()}  ").status_code == 302
+
+
+# --- every path that disables ends access; the vendor's disabling sticks (issue 10, item 7) ----------
+
+
+def _admin_client(world) -> Client:
+    admin = world.user(Role.VENDOR_ADMIN)
+    User.objects.filter(pk=admin.pk).update(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(User.objects.get(pk=admin.pk))
+    return client
+
+
+def _admin_user_form(user: User, *, active: bool) -> dict[str, str]:
+    data = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "language": user.language,
+        "organisation": user.organisation,
+        "partner": str(user.partner_id or ""),
+        "role": user.role,
+    }
+    if active:
+        data["is_active"] = "on"
+    return data
+
+
+@pytest.mark.django_db
+def test_r1_5_unticking_active_in_the_admin_ends_sessions_and_tokens_for_good(world, api_as):
+    agent = world.user(Role.L1_AGENT)
+    browser = Client()
+    assert _login(browser, agent.email).status_code == 302
+    api = api_as(agent)
+    admin = _admin_client(world)
+    url = f"/admin/accounts/user/{agent.pk}/change/"
+
+    assert admin.post(url, _admin_user_form(agent, active=False)).status_code == 302
+    assert not UserSession.objects.filter(user=agent).exists()
+    assert not ApiToken.objects.filter(user=agent, revoked_at__isnull=True).exists()
+    assert SecurityLog.objects.filter(event=SecurityEvent.USER_DISABLED, user=world.user(Role.VENDOR_ADMIN)).exists()
+
+    # Ticking it again does not bring the old token or session back to life.
+    assert admin.post(url, _admin_user_form(agent, active=True)).status_code == 302
+    agent.refresh_from_db()
+    assert agent.is_active
+    assert api.get("me").status_code == 401
+    assert browser.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_r1_5_disabling_a_partner_in_the_admin_ends_its_users_sessions_and_tokens(world, api_as):
+    agent = world.user(Role.L1_AGENT)
+    browser = Client()
+    assert _login(browser, world.user(Role.PARTNER_ADMIN).email).status_code == 302
+    api = api_as(agent)
+    partner = world.partner_a
+    data = {
+        "number": str(partner.number),
+        "name": partner.name,
+        "street": partner.street,
+        "postal_code": partner.postal_code,
+        "city": partner.city,
+        "country": str(partner.country),
+        "vat_id": partner.vat_id,
+        "email": partner.email,
+    }
+    response = _admin_client(world).post(f"/admin/accounts/partner/{partner.pk}/change/", data)
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert not partner.is_active
+    assert browser.get("/").status_code == 302
+    assert api.get("me").status_code == 401
+    assert not ApiToken.objects.filter(user__partner=partner, revoked_at__isnull=True).exists()
+    assert api_as(world.outsider[Role.L1_AGENT]).get("me").status_code == 200
+
+
+@pytest.mark.django_db
+def test_r1_5_a_save_outside_the_services_that_disables_a_user_ends_its_tokens(world, api_as):
+    agent = world.user(Role.L1_AGENT)
+    api = api_as(agent)
+    agent.is_active = False
+    agent.save()
+    agent.is_active = True
+    agent.save()
+    assert api.get("me").status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "The vendor disabled this user; only the vendor can enable it again."),
+        ("de", "Der Hersteller hat diesen Benutzer deaktiviert; nur der Hersteller kann ihn wieder aktivieren."),
+    ],
+)
+def test_r1_5_partner_admin_cannot_re_enable_a_user_the_vendor_disabled(world, api_as, language, message):
+    agent, partner_admin = world.user(Role.L1_AGENT), world.user(Role.PARTNER_ADMIN)
+    User.objects.filter(pk=partner_admin.pk).update(language=language)
+    vendor = api_as(Role.VENDOR_ADMIN)
+    assert vendor.post(f"users/{agent.pk}/active", {"is_active": False}).status_code == 200
+    agent.refresh_from_db()
+    assert agent.disabled_by == world.user(Role.VENDOR_ADMIN)
+
+    response = api_as(User.objects.get(pk=partner_admin.pk)).post(f"users/{agent.pk}/active", {"is_active": True})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "is_active", "message": message}]
+    agent.refresh_from_db()
+    assert not agent.is_active
+    # The vendor can.
+    assert vendor.post(f"users/{agent.pk}/active", {"is_active": True}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_r1_5_partner_admin_cannot_re_enable_a_user_the_vendor_disabled_in_the_admin(world):
+    agent, partner_admin = world.user(Role.L1_AGENT), world.user(Role.PARTNER_ADMIN)
+    _admin_client(world).post(f"/admin/accounts/user/{agent.pk}/change/", _admin_user_form(agent, active=False))
+    agent.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        set_user_active(acting_user=partner_admin, user=agent, active=True)
+    assert "is_active" in refused.value.message_dict
+    # The page says so instead of enabling.
+    page = Client()
+    page.force_login(partner_admin)
+    response = page.post(f"/users/{agent.pk}/active/", {"is_active": "1"}, follow=True)
+    assert "only the vendor can enable it again" in response.content.decode()
+    agent.refresh_from_db()
+    assert not agent.is_active
+
+
+@pytest.mark.django_db
+def test_r1_5_partner_admin_re_enables_a_user_of_its_own_that_it_disabled(world):
+    agent, partner_admin = world.user(Role.L1_AGENT), world.user(Role.PARTNER_ADMIN)
+    set_user_active(acting_user=partner_admin, user=agent, active=False)
+    assert set_user_active(acting_user=partner_admin, user=agent, active=True).is_active

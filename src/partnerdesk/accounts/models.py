@@ -177,6 +177,16 @@ class User(AbstractUser):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, blank=True, default="")
+    # Who disabled the user: a partner admin may enable only users its own partner disabled (R1.5).
+    disabled_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("disabled by"),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
