@@ -254,7 +254,7 @@ def set_user_active(*, acting_user: User, user: User, active: bool) -> User:
         ensure_role(acting_user, Role.VENDOR_ADMIN)
     if user.pk == acting_user.pk and not active:
         raise ValidationError({"is_active": _("You cannot disable yourself.")})
-    user = User.objects.select_for_update().select_related("disabled_by").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("disabled_by").get(pk=user.pk)
     if active and not may_enable(acting_user=acting_user, user=user):
         raise ValidationError({"is_active": _("The vendor disabled this user; only the vendor can enable it again.")})
     if user.is_active != active:
