@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -10,11 +11,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client, override_settings
+from django.utils import timezone
 
 import partnerdesk.settings as project_settings
 from partnerdesk.accounts.choices import Role, SecurityEvent
 from partnerdesk.accounts.models import ApiToken, EndCustomer, SecurityLog, User, UserSession
 from partnerdesk.accounts.services import create_api_token, set_partner_active, set_user_active
+from partnerdesk.api.idempotency import prune_expired
 from partnerdesk.api.models import IdempotencyRecord
 from tests.factories import PASSWORD
 
@@ -332,3 +335,83 @@ def test_r1_5_partner_admin_re_enables_a_user_of_its_own_that_it_disabled(world)
     agent, partner_admin = world.user(Role.L1_AGENT), world.user(Role.PARTNER_ADMIN)
     set_user_active(acting_user=partner_admin, user=agent, active=False)
     assert set_user_active(acting_user=partner_admin, user=agent, active=True).is_active
+
+
+# --- idempotent replays belong to an authenticated user and expire (issue 10, item 8) ----------------
+
+
+@pytest.mark.django_db
+def test_r13_3_replay_after_the_token_was_revoked_is_refused(world, api_as):
+    api = api_as(Role.L1_AGENT)
+    url = f"partners/{world.partner_a.pk}/end-customers"
+    assert api.post(url, {"name": "Einmal GmbH"}, **{"Idempotency-Key": "k-revoked"}).status_code == 201
+    ApiToken.objects.filter(user=api.user).update(revoked_at=timezone.now())
+    replay = api.post(url, {"name": "Einmal GmbH"}, **{"Idempotency-Key": "k-revoked"})
+    assert replay.status_code == 401
+    assert "Idempotent-Replayed" not in replay
+
+
+@pytest.mark.django_db
+def test_r13_3_unauthenticated_requests_store_nothing(world):
+    url = f"/api/v1/partners/{world.partner_a.pk}/end-customers"
+    for authorization in ("Bearer pd_not-a-token", "Bearer nonsense", ""):
+        client = Client(HTTP_AUTHORIZATION=authorization) if authorization else Client()
+        response = client.post(
+            url, {"name": "X GmbH"}, content_type="application/json", headers={"Idempotency-Key": "anon"}
+        )
+        assert response.status_code == 401
+    assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_r13_3_keys_belong_to_the_user_not_to_one_of_its_tokens(world, api_as):
+    url = f"partners/{world.partner_a.pk}/end-customers"
+    agent = world.user(Role.L1_AGENT)
+    first = api_as(agent).post(url, {"name": "Zweimal GmbH"}, **{"Idempotency-Key": "k-user"})
+    again = api_as(agent).post(url, {"name": "Zweimal GmbH"}, **{"Idempotency-Key": "k-user"})
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert EndCustomer.objects.filter(name="Zweimal GmbH").count() == 1
+    assert IdempotencyRecord.objects.get().user == agent
+
+
+@pytest.mark.django_db
+def test_r13_3_a_session_replay_needs_the_csrf_token_like_the_first_request(world):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.user(Role.L1_AGENT))
+    browser.get("/profile/")
+    csrf = browser.cookies["csrftoken"].value
+    url = f"/api/v1/partners/{world.partner_a.pk}/end-customers"
+    body = {"name": "Sitzung GmbH"}
+    headers = {"Idempotency-Key": "k-session"}
+    first = browser.post(url, body, content_type="application/json", headers={**headers, "X-CSRFToken": csrf})
+    assert first.status_code == 201
+    replay = browser.post(url, body, content_type="application/json", headers=headers)
+    assert replay.status_code == 403
+    assert "Idempotent-Replayed" not in replay
+
+
+@pytest.mark.django_db
+@override_settings(PARTNERDESK_IDEMPOTENCY_TTL_HOURS=2)
+def test_r13_3_records_expire_after_the_configured_ttl_and_can_be_pruned(world, api_as):
+    api = api_as(Role.L1_AGENT)
+    url = f"partners/{world.partner_a.pk}/end-customers"
+    assert api.post(url, {"name": "Alt GmbH"}, **{"Idempotency-Key": "k-old"}).status_code == 201
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=2, minutes=1))
+    # An expired record is ignored: the request runs again.
+    again = api.post(url, {"name": "Alt GmbH"}, **{"Idempotency-Key": "k-old"})
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert EndCustomer.objects.filter(name="Alt GmbH").count() == 2
+    # Within the TTL it replays.
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=1, minutes=59))
+    assert api.post(url, {"name": "Alt GmbH"}, **{"Idempotency-Key": "k-old"})["Idempotent-Replayed"] == "true"
+    # Pruning removes only expired records; the command does the same for the worker's schedule.
+    assert api.post(url, {"name": "Neu GmbH"}, **{"Idempotency-Key": "k-new"}).status_code == 201
+    IdempotencyRecord.objects.filter(key="k-old").update(created_at=timezone.now() - timedelta(hours=3))
+    assert prune_expired() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k-new"]
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=3))
+    out = StringIO()
+    call_command("prune_idempotency_keys", stdout=out)
+    assert not IdempotencyRecord.objects.exists()
+    assert "1" in out.getvalue()
