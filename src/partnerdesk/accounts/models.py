@@ -12,12 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .choices import PARTNER_ROLES, VENDOR_ROLES, Language, OrganisationKind, Role, SecurityEvent
+from .validators import validate_header_text
 
 
 class Vendor(models.Model):
     """The one software vendor this installation serves."""
 
-    name = models.CharField(_("name"), max_length=200)
+    # Names below end up in mail headers (From names, subjects): one line (R13.1).
+    name = models.CharField(_("name"), max_length=200, validators=[validate_header_text])
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     product = models.CharField(_("product"), max_length=200, blank=True)
     street = models.CharField(_("street"), max_length=200, blank=True)
@@ -54,7 +56,7 @@ class Partner(models.Model):
     """A reseller or system house that supports its own end customers (first level)."""
 
     number = models.PositiveIntegerField(_("partner number"), unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_header_text])
     street = models.CharField(_("street"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
@@ -117,7 +119,7 @@ class ContactPerson(models.Model):
     """A person at an end customer. Never shown to the vendor without authorisation (R9.1)."""
 
     end_customer = models.ForeignKey(EndCustomer, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_header_text])  # the To name
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
 
@@ -165,7 +167,9 @@ class User(AbstractUser):
 
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail"), unique=True)
-    full_name = models.CharField(_("name"), max_length=200, blank=True)
+    full_name = models.CharField(
+        _("name"), max_length=200, blank=True, validators=[validate_header_text]
+    )  # a display name in mail headers
     organisation = models.CharField(_("organisation"), max_length=10, choices=OrganisationKind.choices)
     partner = models.ForeignKey(
         Partner,
