@@ -9,3 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("partnerdesk.web.urls")),
 ]
+
+# The request id goes back with every server error (the error is logged by django.request).
+handler500 = "partnerdesk.web.views.server_error"
