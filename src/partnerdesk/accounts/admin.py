@@ -92,7 +92,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(SecurityLog)
 class SecurityLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "event", "username", "ip_address", "path"]
+    list_display = ["at", "event", "count", "username", "ip_address", "method", "path", "route"]
     list_filter = ["event"]
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

@@ -281,7 +281,11 @@ class ApiToken(models.Model):
 
 
 class SecurityLog(models.Model):
-    """Every login attempt and every refused access: who, what, when (UTC) (R1.5)."""
+    """Every login attempt and every refused access: who, what, when (UTC) (R1.5).
+
+    `at`, `path` and `detail` are those of the first of `count` identical refusals on `route` in its
+    minute (security_log.py).
+    """
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     event = models.CharField(_("event"), max_length=30, choices=SecurityEvent.choices)
@@ -290,7 +294,11 @@ class SecurityLog(models.Model):
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     method = models.CharField(max_length=10, blank=True)
     path = models.CharField(_("path"), max_length=500, blank=True)
+    route = models.CharField(_("route"), max_length=300, blank=True)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
+    # Identical refusals within one minute share a row (security_log.py): how many, and their key.
+    count = models.PositiveIntegerField(_("count"), default=1)
+    repeat_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("security log entry")

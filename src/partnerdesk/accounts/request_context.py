@@ -19,6 +19,7 @@ class RequestFacts:
     method: str = ""
     path: str = ""
     ip_address: str | None = None
+    route: str = ""  # the URL pattern once resolved (`api/v1/partners/<partner_id>`), else empty
 
 
 _current: ContextVar[RequestFacts | None] = ContextVar("partnerdesk_request", default=None)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .choices import Role, SecurityEvent
 from .models import ApiToken, ContactPerson, EndCustomer, Partner, SecurityLog, User
+from .security_log import log_security_event
 
 M = TypeVar("M", bound=Model)
 
@@ -18,7 +19,7 @@ M = TypeVar("M", bound=Model)
 def get_visible_or_404(queryset: QuerySet[M], pk: object, *, user: User | None = None) -> M:
     """Fetch by an id from outside. Foreign and missing objects look the same (R1.1): 404.
 
-    When the object exists but the asker may not see it, the refusal is logged (R1.5).
+    When the object exists but the asker may not see it, the refusal is logged with the route (R1.5).
     """
     try:
         return queryset.get(pk=pk)
@@ -29,11 +30,12 @@ def get_visible_or_404(queryset: QuerySet[M], pk: object, *, user: User | None =
             except (ValueError, TypeError):
                 exists = False
             if exists:
-                SecurityLog.objects.create(
+                # Repeats (other foreign ids of the same kind, same route, same minute) are counted.
+                log_security_event(
                     event=SecurityEvent.ACCESS_REFUSED,
                     user=user,
-                    username=user.email,
-                    detail=f"{queryset.model._meta.label} {pk}"[:500],
+                    detail=f"{queryset.model._meta.label} {pk}",
+                    kind=queryset.model._meta.label,
                 )
         raise Http404(_("Not found.")) from None
 

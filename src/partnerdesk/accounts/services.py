@@ -17,7 +17,10 @@ from django.utils.translation import gettext as _
 from partnerdesk.contact.audit import log_end_customer_name_visibility
 
 from .choices import PARTNER_ROLES, VENDOR_ROLES, OrganisationKind, Role, SecurityEvent
-from .models import ApiToken, ContactPerson, EndCustomer, Partner, SecurityLog, User, UserSession
+from .models import ApiToken, ContactPerson, EndCustomer, Partner, User, UserSession
+
+# Callers log through the services; the bounded writing lives in security_log.py.
+from .security_log import log_security_event as log_security_event
 
 TOKEN_PREFIX = "pd_"  # noqa: S105 (a marker, not a secret)
 
@@ -26,27 +29,6 @@ def ensure_role(user: User, *roles: str) -> None:
     """Refuse with 403 when the acting user has none of the roles (R1.4)."""
     if not user.is_active or user.role not in roles:
         raise PermissionDenied(_("Your role does not allow this action."))
-
-
-def log_security_event(
-    *,
-    event: str,
-    user: User | None = None,
-    username: str = "",
-    ip_address: str | None = None,
-    method: str = "",
-    path: str = "",
-    detail: str = "",
-) -> SecurityLog:
-    return SecurityLog.objects.create(
-        event=event,
-        user=user,
-        username=(username or (user.email if user else ""))[:254],
-        ip_address=ip_address or None,
-        method=method[:10],
-        path=path[:500],
-        detail=detail[:500],
-    )
 
 
 def _clean(instance: Any, exclude: Iterable[str] = ()) -> None:

@@ -133,6 +133,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
             method=request.method or "",
             path=request.path,
             detail=str(exc)[:500],
+            kind="permission",
         )
         return api.create_response(
             request, error_body(str(exc) or _("Your role does not allow this action.")), status=403

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -43,3 +45,13 @@ class RequestIdMiddleware:
             request_context.unbind(token)
         response[HEADER] = request_id
         return response
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
+        """Add the resolved route, so that refusals of many ids on one route count as repeats (R1.5).
+
+        The value set here is undone by the reset in __call__, which restores the state before the request.
+        """
+        facts = request_context.current()
+        route = getattr(request.resolver_match, "route", "") or ""
+        if facts is not None and route:
+            request_context.bind(dataclasses.replace(facts, route=route))
