@@ -12,7 +12,7 @@ from django.test import Client
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import User
 from partnerdesk.accounts.services import create_partner
-from partnerdesk.accounts.validators import is_one_line
+from partnerdesk.accounts.validation import is_one_line
 from partnerdesk.contact.branding import effective_brand
 from partnerdesk.contact.choices import AppearAs
 from partnerdesk.contact.models import Brand

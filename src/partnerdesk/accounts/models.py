@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .choices import PARTNER_ROLES, VENDOR_ROLES, Language, OrganisationKind, Role, SecurityEvent
-from .validators import validate_header_text
+from .validation import validate_header_text
 
 
 class Vendor(models.Model):

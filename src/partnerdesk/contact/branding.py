@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from partnerdesk.accounts.models import Partner, Vendor
-from partnerdesk.accounts.validators import one_line
+from partnerdesk.accounts.validation import one_line
 
 from .choices import AppearAs
 from .models import Brand

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from partnerdesk.accounts.validators import validate_header_text
+from partnerdesk.accounts.validation import validate_header_text
 
 from .choices import AppearAs, AuditAction, Channel
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partnerdesk.accounts.validators import is_one_line, one_line
+from partnerdesk.accounts.validation import is_one_line, one_line
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message
 
