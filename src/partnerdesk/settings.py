@@ -112,6 +112,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "partnerdesk.web.middleware.RequestIdMiddleware",  # first: every response, even a 500, has its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -195,6 +196,8 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+# Case and surrounding space do not make another user name for the lockout (R1.5).
+AXES_USERNAME_CALLABLE = "partnerdesk.accounts.backends.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
@@ -247,14 +250,17 @@ TASKS = {
     }
 }
 
+# Every line carries the request id; every server error is logged with its traceback (django.request).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "partnerdesk.accounts.request_context.RequestIdLogFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "loggers": {
-        "partnerdesk": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-        "django.security": {"handlers": ["console"], "level": "WARNING"},
+        "partnerdesk": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO"), "filters": ["request_id"]},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "filters": ["request_id"]},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "filters": ["request_id"]},
     },
 }
 

@@ -11,3 +11,5 @@ urlpatterns = [
 ]
 
 handler400 = "partnerdesk.web.views.bad_request"
+# The request id goes back with every server error (the error is logged by django.request).
+handler500 = "partnerdesk.web.views.server_error"

@@ -5,6 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from .models import normalise_login_name
+
+
+def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
+    """The user name django-axes counts failures under (AXES_USERNAME_CALLABLE): normalised like the
+    lookup, so guesses spread over letter cases and surrounding space count against one user (R1.5)."""
+    if credentials:
+        return normalise_login_name(credentials.get("username") or credentials.get("email"))
+    data = getattr(request, "POST", None) or {}
+    return normalise_login_name(data.get("username") or data.get("email"))
 
 
 class OrganisationAwareBackend(ModelBackend):

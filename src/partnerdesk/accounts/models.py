@@ -12,12 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .choices import PARTNER_ROLES, VENDOR_ROLES, Language, OrganisationKind, Role, SecurityEvent
+from .validation import validate_header_text
 
 
 class Vendor(models.Model):
     """The one software vendor this installation serves."""
 
-    name = models.CharField(_("name"), max_length=200)
+    # Names below end up in mail headers (From names, subjects): one line (R13.1).
+    name = models.CharField(_("name"), max_length=200, validators=[validate_header_text])
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     product = models.CharField(_("product"), max_length=200, blank=True)
     street = models.CharField(_("street"), max_length=200, blank=True)
@@ -54,7 +56,7 @@ class Partner(models.Model):
     """A reseller or system house that supports its own end customers (first level)."""
 
     number = models.PositiveIntegerField(_("partner number"), unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_header_text])
     street = models.CharField(_("street"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
@@ -117,7 +119,7 @@ class ContactPerson(models.Model):
     """A person at an end customer. Never shown to the vendor without authorisation (R9.1)."""
 
     end_customer = models.ForeignKey(EndCustomer, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_header_text])  # the To name
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
 
@@ -128,6 +130,14 @@ class ContactPerson(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def normalise_login_name(value: object) -> str:
+    """The one spelling of a user name: the lockout counts it and the login looks it up (R1.5).
+
+    Without it, `A@x` and `a@x` would be two names to django-axes but one user to the lookup.
+    """
+    return str(value or "").strip().lower()
 
 
 class UserManager(BaseUserManager["User"]):
@@ -147,7 +157,9 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(email__iexact=username or "")
+        # Exact match on the lowered address, not iexact: the database's case folding (UPPER, LIKE) may
+        # differ from Python's, and then a variant could match the user under another lockout name.
+        return self.annotate(login_name=Lower("email")).get(login_name=normalise_login_name(username))
 
 
 class User(AbstractUser):
@@ -155,7 +167,9 @@ class User(AbstractUser):
 
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail"), unique=True)
-    full_name = models.CharField(_("name"), max_length=200, blank=True)
+    full_name = models.CharField(
+        _("name"), max_length=200, blank=True, validators=[validate_header_text]
+    )  # a display name in mail headers
     organisation = models.CharField(_("organisation"), max_length=10, choices=OrganisationKind.choices)
     partner = models.ForeignKey(
         Partner,
@@ -167,6 +181,16 @@ class User(AbstractUser):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, blank=True, default="")
+    # Who disabled the user: a partner admin may enable only users its own partner disabled (R1.5).
+    disabled_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("disabled by"),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -198,6 +222,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalise_login_name(self.email)
 
     @property
     def is_vendor(self) -> bool:
@@ -253,7 +281,11 @@ class ApiToken(models.Model):
 
 
 class SecurityLog(models.Model):
-    """Every login attempt and every refused access: who, what, when (UTC) (R1.5)."""
+    """Every login attempt and every refused access: who, what, when (UTC) (R1.5).
+
+    `at`, `path` and `detail` are those of the first of `count` identical refusals on `route` in its
+    minute (security_log.py).
+    """
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     event = models.CharField(_("event"), max_length=30, choices=SecurityEvent.choices)
@@ -262,7 +294,11 @@ class SecurityLog(models.Model):
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     method = models.CharField(max_length=10, blank=True)
     path = models.CharField(_("path"), max_length=500, blank=True)
+    route = models.CharField(_("route"), max_length=300, blank=True)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
+    # Identical refusals within one minute share a row (security_log.py): how many, and their key.
+    count = models.PositiveIntegerField(_("count"), default=1)
+    repeat_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("security log entry")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .choices import Role, SecurityEvent
 from .models import ApiToken, ContactPerson, EndCustomer, Partner, SecurityLog, User
+from .security_log import log_security_event
 
 M = TypeVar("M", bound=Model)
 
@@ -17,7 +19,7 @@ M = TypeVar("M", bound=Model)
 def get_visible_or_404(queryset: QuerySet[M], pk: object, *, user: User | None = None) -> M:
     """Fetch by an id from outside. Foreign and missing objects look the same (R1.1): 404.
 
-    When the object exists but the asker may not see it, the refusal is logged (R1.5).
+    When the object exists but the asker may not see it, the refusal is logged with the route (R1.5).
     """
     try:
         return queryset.get(pk=pk)
@@ -28,11 +30,12 @@ def get_visible_or_404(queryset: QuerySet[M], pk: object, *, user: User | None =
             except (ValueError, TypeError):
                 exists = False
             if exists:
-                SecurityLog.objects.create(
+                # Repeats (other foreign ids of the same kind, same route, same minute) are counted.
+                log_security_event(
                     event=SecurityEvent.ACCESS_REFUSED,
                     user=user,
-                    username=user.email,
-                    detail=f"{queryset.model._meta.label} {pk}"[:500],
+                    detail=f"{queryset.model._meta.label} {pk}",
+                    kind=queryset.model._meta.label,
                 )
         raise Http404(_("Not found.")) from None
 
@@ -72,16 +75,34 @@ def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
 
 
+# A pseudonym as the vendor sees it (R1.3): `P07-C0031`, also `C0031` or `c31`.
+_PSEUDONYM = re.compile(r"^(?:p(\d{1,9})-)?c(\d{1,9})$", re.IGNORECASE)
+
+
+def _pseudonym_match(text: str) -> Q | None:
+    match = _PSEUDONYM.match(text)
+    if match is None:
+        return None
+    condition = Q(number=int(match.group(2)))
+    if match.group(1) is not None:
+        condition &= Q(partner__number=int(match.group(1)))
+    return condition
+
+
 def search_end_customers(queryset: QuerySet[EndCustomer], text: str, *, user: User) -> QuerySet[EndCustomer]:
-    """Full-text-ish search over what the asker may see: the vendor never searches hidden names."""
+    """Search only what the asker is shown (R1.3): the vendor sees the pseudonym and a revealed name,
+    never a hidden name, the city or the contact persons, so a search cannot probe them either."""
     text = text.strip()
     if not text:
         return queryset
+    by_pseudonym = _pseudonym_match(text)
     if user.is_vendor:
-        return queryset.filter(Q(name_revealed=True, name__icontains=text) | Q(city__icontains=text))
-    return queryset.filter(
-        Q(name__icontains=text) | Q(city__icontains=text) | Q(contacts__name__icontains=text)
-    ).distinct()
+        condition = Q(name_revealed=True, name__icontains=text)
+        return queryset.filter(condition | by_pseudonym if by_pseudonym is not None else condition)
+    condition = Q(name__icontains=text) | Q(city__icontains=text) | Q(contacts__name__icontains=text)
+    if by_pseudonym is not None:
+        condition |= by_pseudonym
+    return queryset.filter(condition).distinct()
 
 
 def security_log_visible_to(user: User) -> QuerySet[SecurityLog]:

@@ -17,7 +17,10 @@ from django.utils.translation import gettext as _
 from partnerdesk.contact.audit import log_end_customer_name_visibility
 
 from .choices import PARTNER_ROLES, VENDOR_ROLES, OrganisationKind, Role, SecurityEvent
-from .models import ApiToken, ContactPerson, EndCustomer, Partner, SecurityLog, User, UserSession
+from .models import ApiToken, ContactPerson, EndCustomer, Partner, User, UserSession
+
+# Callers log through the services; the bounded writing lives in security_log.py.
+from .security_log import log_security_event as log_security_event
 
 TOKEN_PREFIX = "pd_"  # noqa: S105 (a marker, not a secret)
 
@@ -26,27 +29,6 @@ def ensure_role(user: User, *roles: str) -> None:
     """Refuse with 403 when the acting user has none of the roles (R1.4)."""
     if not user.is_active or user.role not in roles:
         raise PermissionDenied(_("Your role does not allow this action."))
-
-
-def log_security_event(
-    *,
-    event: str,
-    user: User | None = None,
-    username: str = "",
-    ip_address: str | None = None,
-    method: str = "",
-    path: str = "",
-    detail: str = "",
-) -> SecurityLog:
-    return SecurityLog.objects.create(
-        event=event,
-        user=user,
-        username=(username or (user.email if user else ""))[:254],
-        ip_address=ip_address or None,
-        method=method[:10],
-        path=path[:500],
-        detail=detail[:500],
-    )
 
 
 def _clean(instance: Any, exclude: Iterable[str] = ()) -> None:
@@ -75,9 +57,7 @@ def set_partner_active(*, acting_user: User, partner: Partner, active: bool) -> 
     ensure_role(acting_user, Role.VENDOR_ADMIN)
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     partner.is_active = active
-    partner.save(update_fields=["is_active"])
-    if not active:
-        _end_sessions_and_tokens(User.objects.filter(partner=partner))
+    partner.save(update_fields=["is_active"])  # the post_save receiver ends sessions and tokens
     log_security_event(
         event=SecurityEvent.PARTNER_ENABLED if active else SecurityEvent.PARTNER_DISABLED,
         user=acting_user,
@@ -223,10 +203,27 @@ def create_user(
     return user
 
 
-def _end_sessions_and_tokens(users: Any) -> None:
+def end_sessions_and_tokens(users: Any) -> None:
+    """End every session and revoke every API token of the users (R1.5).
+
+    Called by the post_save receivers in signals.py whenever a user or a partner turns inactive, so
+    that every path (these services, the Django admin, a shell) ends access, not only the services.
+    """
     now = timezone.now()
     UserSession.objects.filter(user__in=users).delete()
     ApiToken.objects.filter(user__in=users, revoked_at__isnull=True).update(revoked_at=now)
+
+
+def may_enable(*, acting_user: User, user: User) -> bool:
+    """The vendor enables anyone; a partner admin only users its own partner disabled (R1.5).
+
+    A user disabled by an unknown hand (before this was recorded, or from a shell) counts as disabled
+    by the vendor: the operator is the vendor's.
+    """
+    if acting_user.is_vendor or user.is_active:
+        return True
+    disabler = user.disabled_by
+    return disabler is not None and disabler.partner_id is not None and disabler.partner_id == acting_user.partner_id
 
 
 @transaction.atomic
@@ -239,11 +236,14 @@ def set_user_active(*, acting_user: User, user: User, active: bool) -> User:
         ensure_role(acting_user, Role.VENDOR_ADMIN)
     if user.pk == acting_user.pk and not active:
         raise ValidationError({"is_active": _("You cannot disable yourself.")})
-    user = User.objects.select_for_update().get(pk=user.pk)
-    user.is_active = active
-    user.save(update_fields=["is_active"])
-    if not active:
-        _end_sessions_and_tokens(User.objects.filter(pk=user.pk))
+    user = User.objects.select_for_update(of=("self",)).select_related("disabled_by").get(pk=user.pk)
+    if active and not may_enable(acting_user=acting_user, user=user):
+        raise ValidationError({"is_active": _("The vendor disabled this user; only the vendor can enable it again.")})
+    if user.is_active != active:
+        user.is_active = active
+        user.disabled_by = None if active else acting_user
+    # The post_save receiver ends sessions and tokens when the user turns inactive.
+    user.save(update_fields=["is_active", "disabled_by"])
     log_security_event(
         event=SecurityEvent.USER_ENABLED if active else SecurityEvent.USER_DISABLED,
         user=acting_user,

@@ -22,6 +22,7 @@ class BearerToken(HttpBearer):
                 method=request.method or "",
                 path=request.path,
                 detail=f"token {token[:10]}…" if token else "empty token",
+                kind="token",
             )
             return None
         request.user = user

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation, ValidationError
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from partnerdesk.accounts.services import log_security_event
 from partnerdesk.accounts.validation import choose_one_of
 
 logger = logging.getLogger(__name__)
+request_logger = logging.getLogger("django.request")  # where Django logs the pages' server errors
 
 # The request parts ninja names in an error location; the field is what follows them.
 _LOCATION_PARTS = {"body", "query", "path", "header", "cookie", "form", "file", "payload", "data", "filters"}
@@ -90,6 +91,12 @@ class ErrorOut(Schema):
     errors: list[FieldErrorOut]
 
 
+class ServerErrorOut(ErrorOut):
+    """The body of a server error: the id under which it was logged."""
+
+    request_id: str
+
+
 def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     return {"detail": detail, "errors": errors or []}
 
@@ -126,6 +133,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
             method=request.method or "",
             path=request.path,
             detail=str(exc)[:500],
+            kind="permission",
         )
         return api.create_response(
             request, error_body(str(exc) or _("Your role does not allow this action.")), status=403
@@ -146,6 +154,24 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     api.add_exception_handler(OverflowError, _out_of_range)
     api.add_exception_handler(DataError, _out_of_range)
+
+    @api.exception_handler(Exception)
+    def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Ninja's default re-raises outside DEBUG, and Django answers with the HTML page; the API answers
+        # JSON, logs the traceback with the request id, and gives the id back to the client.
+        if isinstance(exc, (SuspiciousOperation, BadRequest)):
+            raise exc  # Django answers these with 400
+        request_logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exc,
+            extra={"status_code": 500, "request": request},
+        )
+        body = error_body(_("Server error. The error has been logged; quote the request id when you report it."))
+        body["request_id"] = getattr(request, "request_id", "")
+        response = api.create_response(request, body, status=500)
+        response._has_been_logged = True  # type: ignore[attr-defined]  # not once more by Django's handler
+        return response
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -197,11 +223,16 @@ IDEMPOTENCY_KEY_PARAMETER = {
 
 def declare_error_responses(document: dict[str, Any]) -> dict[str, Any]:
     """Add the shared error responses (and the Idempotency-Key header on POST) to every operation."""
-    error_schema = ErrorOut.model_json_schema(ref_template=REF_TEMPLATE)
     components = document.setdefault("components", {}).setdefault("schemas", {})
-    components.update(error_schema.pop("$defs", {}))
-    components["ErrorOut"] = error_schema
+    for schema in (ErrorOut, ServerErrorOut):
+        json_schema = schema.model_json_schema(ref_template=REF_TEMPLATE)
+        components.update(json_schema.pop("$defs", {}))
+        components[schema.__name__] = json_schema
     content = {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="ErrorOut")}}}
+    server_error = {
+        "description": "Server error, logged with its traceback under `request_id` (also the X-Request-ID header).",
+        "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="ServerErrorOut")}}},
+    }
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             if method == "post":
@@ -212,4 +243,5 @@ def declare_error_responses(document: dict[str, Any]) -> dict[str, Any]:
             for status, description, applies in _ERROR_RESPONSES:
                 if applies(path, method, operation):
                     responses.setdefault(status, {"description": description, "content": content})
+            responses.setdefault("500", server_error)
     return document

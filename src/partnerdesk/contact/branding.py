@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from partnerdesk.accounts.models import Partner, Vendor
+from partnerdesk.accounts.validation import one_line
 
 from .choices import AppearAs
 from .models import Brand
@@ -47,7 +48,8 @@ class EffectiveBrand:
     @property
     def sender(self) -> str:
         """The From header: "Name <address>"."""
-        return formataddr((self.sender_name or self.name, self.sender_email))
+        # one_line: a name stored before header fields were validated must not break every mail.
+        return formataddr((one_line(self.sender_name or self.name), self.sender_email))
 
     @property
     def sender_domain(self) -> str:

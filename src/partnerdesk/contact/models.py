@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partnerdesk.accounts.validation import validate_header_text
+
 from .choices import AppearAs, AuditAction, Channel
 
 GENESIS_HASH = "0" * 64
@@ -229,8 +231,9 @@ class Brand(models.Model):
     partner = models.OneToOneField(
         "accounts.Partner", on_delete=models.PROTECT, primary_key=True, related_name="brand", verbose_name=_("partner")
     )
-    name = models.CharField(_("brand name"), max_length=200)
-    sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
+    # Both end up in the From header of mail in the partner's name: one line (R13.1).
+    name = models.CharField(_("brand name"), max_length=200, validators=[validate_header_text])
+    sender_name = models.CharField(_("sender name"), max_length=200, blank=True, validators=[validate_header_text])
     sender_email = models.EmailField(
         _("sender address"),
         blank=True,

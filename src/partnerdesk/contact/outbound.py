@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partnerdesk.accounts.validation import is_one_line, one_line
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message
 
@@ -37,8 +38,10 @@ def _validate(subject: str, body: str) -> tuple[str, str]:
     errors: dict[str, list[str]] = {}
     if not subject:
         errors["subject"] = [_("This field is required.")]
-    elif len(subject) > MAX_SUBJECT or "\n" in subject or "\r" in subject:
+    elif len(subject) > MAX_SUBJECT:
         errors["subject"] = [_("Use one line of at most %(max)s characters.") % {"max": MAX_SUBJECT}]
+    elif not is_one_line(subject):
+        errors["subject"] = [_("Use one line without line breaks or other control characters.")]
     if not body:
         errors["body"] = [_("This field is required.")]
     elif len(body) > MAX_BODY:
@@ -83,7 +86,7 @@ def send_mail_to_end_customer(*, permit: ContactPermit, subject: str, body: str)
             appear_as=brand.appear_as,
             message_id=make_msgid(idstring=f"t{ticket.pk}", domain=brand.sender_domain or None),
             from_address=brand.sender,
-            to_address=formataddr((person.name, person.email)),
+            to_address=formataddr((one_line(person.name), person.email)),
             subject=subject,
             body=body,
             status=EndCustomerMail.Status.QUEUED,

@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
 from partnerdesk.accounts import selectors, services
@@ -238,3 +240,19 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         {"message": message or _("The request could not be understood.")},
         status=400,
     )
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the request id goes back to the client (the error itself is logged by django.request).
+
+    Renders without the request's context processors: they may touch whatever just failed.
+    """
+    request_id = getattr(request, "request_id", "")
+    if request.path.startswith("/api/"):
+        detail = _("Server error. The error has been logged; quote the request id when you report it.")
+        return JsonResponse({"detail": detail, "errors": [], "request_id": request_id}, status=500)
+    html = loader.get_template("500.html").render(
+        {"request_id": request_id, "LANGUAGE_CODE": translation.get_language()}
+    )
+    return HttpResponseServerError(html)

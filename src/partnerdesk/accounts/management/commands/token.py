@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "create":
             try:
-                user = User.objects.get(email__iexact=options["email"])
+                user = User.objects.get_by_natural_key(options["email"])
             except User.DoesNotExist:
                 raise CommandError(f"No user with e-mail {options['email']!r}.") from None
             if not user.is_active:
