@@ -31,7 +31,7 @@ run: install
 	$(BIN)/partnerdesk serve 127.0.0.1:8000
 
 test: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench
