@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.test import Client
 
 from partnerdesk.accounts.choices import Role
+from partnerdesk.accounts.masking import redact
 from partnerdesk.contact.choices import AuditAction, Channel
-from partnerdesk.contact.masking import redact
 from partnerdesk.contact.models import AuditEntry
 
 from .conftest import expire

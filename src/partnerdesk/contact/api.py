@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from partnerdesk.accounts import selectors as account_selectors
+from partnerdesk.accounts.masking import redact_for_vendor
 from partnerdesk.api.fields import Moment, ObjectId
 from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.api.schemas import Strict
@@ -23,7 +24,6 @@ from . import audit_rows, selectors, services
 from .branding import brand_of
 from .choices import AppearAs, AuditAction, Channel
 from .gate import authorize_contact
-from .masking import redact_for_vendor
 from .models import AuditEntry, Brand, ContactAuthorization, EndCustomerMail
 from .outbound import send_mail_to_end_customer
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partnerdesk.accounts.masking import redact_for_vendor
 from partnerdesk.accounts.validation import is_one_line, one_line
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message
@@ -24,7 +25,6 @@ from .audit import append_entry
 from .branding import LOGO_CID, effective_brand, render_end_customer
 from .choices import AuditAction, Channel, RefusalReason
 from .gate import ContactMoment, ContactPermit, ContactRefused, _still_covers, perform_contact
-from .masking import redact_for_vendor
 from .models import EndCustomerMail
 
 logger = logging.getLogger(__name__)

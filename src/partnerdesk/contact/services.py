@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from partnerdesk.accounts.choices import Role
+from partnerdesk.accounts.masking import redact_for_vendor
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, User
 from partnerdesk.accounts.services import ensure_role
 from partnerdesk.accounts.validation import choose_one_of
@@ -31,7 +32,6 @@ from partnerdesk.tickets.models import Message, Ticket
 from .audit import append_entry
 from .branding import brand_of
 from .choices import BRAND_ROLES, GRANT_ROLES, AppearAs, AuditAction, Channel
-from .masking import redact_for_vendor
 from .models import Brand, ContactAuthorization, EndCustomerMail
 
 logger = logging.getLogger(__name__)

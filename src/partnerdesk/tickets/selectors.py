@@ -8,8 +8,8 @@ from datetime import datetime
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from partnerdesk.accounts.masking import redact_for_vendor
 from partnerdesk.accounts.models import User
-from partnerdesk.contact.masking import redact_for_vendor
 
 from .choices import Level, MessageKind, TicketState
 from .models import Attachment, Message, ProductDefect, Ticket, TicketTransition
