@@ -59,3 +59,79 @@ def test_r9_2_editing_an_end_customer_keeps_unchanged_persons_and_their_authoris
     # The unchanged person keeps its row and stays authorised; the changed one is a new person (fail closed).
     assert list(authorization.contact_persons.values_list("pk", flat=True)) == [person.pk]
     assert customer.contacts.filter(pk=person.pk).exists() and not customer.contacts.filter(pk=colleague.pk).exists()
+
+
+def test_r1_3_name_reveal_is_the_contact_service_and_accounts_cannot_change_it(contact_world):
+    import pytest
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from partnerdesk.accounts import services as account_services
+    from partnerdesk.contact.services import set_end_customer_name_revealed
+
+    customer = contact_world.ticket.end_customer
+    agent = contact_world.world.user(Role.L1_AGENT)
+    with pytest.raises(ValidationError):  # accounts no longer writes the audited field
+        account_services.update_end_customer(acting_user=agent, end_customer=customer, changes={"name_revealed": True})
+    with pytest.raises(PermissionDenied):  # the vendor cannot reveal a partner's customer
+        set_end_customer_name_revealed(acting_user=contact_world.agent, end_customer=customer, revealed=True)
+    revealed = set_end_customer_name_revealed(acting_user=agent, end_customer=customer, revealed=True)
+    assert revealed.name_revealed
+    set_end_customer_name_revealed(acting_user=agent, end_customer=customer, revealed=True)  # no change, no row
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == [AuditAction.END_CUSTOMER_NAME_REVEALED]
+
+
+def test_r1_3_revealing_the_name_on_the_page_is_logged(contact_world):
+    from django.test import Client
+    from django.urls import reverse
+
+    customer = contact_world.ticket.end_customer
+    client = Client()
+    client.force_login(contact_world.world.user(Role.L1_AGENT))
+    url = reverse("web:end_customer", args=[customer.partner_id, customer.pk])
+    form = {
+        "name": customer.name,
+        "name_revealed": "on",
+        "street": "",
+        "postal_code": "",
+        "city": "Kiel",
+        "country": "DE",
+        "is_active": "on",
+        "contacts-TOTAL_FORMS": "0",
+        "contacts-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    customer.refresh_from_db()
+    assert customer.name_revealed and customer.city == "Kiel"
+    (row,) = AuditEntry.objects.all()
+    assert row.action == AuditAction.END_CUSTOMER_NAME_REVEALED and row.end_customer == customer
+    # A failing change of another field rolls the reveal back with it.
+    response = client.post(url, {**form, "name_revealed": "", "name": ""})
+    assert response.status_code == 200
+    customer.refresh_from_db()
+    assert customer.name_revealed and AuditEntry.objects.count() == 1
+
+
+def test_r1_3_a_new_end_customer_created_revealed_on_the_page_is_logged(world):
+    from django.test import Client
+    from django.urls import reverse
+
+    from partnerdesk.accounts.models import EndCustomer
+
+    client = Client()
+    client.force_login(world.user(Role.L1_AGENT))
+    response = client.post(
+        reverse("web:end_customer_create", args=[world.partner_a.pk]),
+        {
+            "name": "Praxis Dr. Wolff",
+            "name_revealed": "on",
+            "country": "DE",
+            "is_active": "on",
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    customer = EndCustomer.objects.get(name="Praxis Dr. Wolff")
+    assert customer.name_revealed
+    assert AuditEntry.objects.get().end_customer == customer

@@ -5,6 +5,7 @@
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
@@ -14,6 +15,7 @@ from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.api.schemas import Strict
 from partnerdesk.api.schemas import acting_user as _user
 from partnerdesk.api.schemas import asker as _asker
+from partnerdesk.contact import services as contact_services
 
 from . import selectors, services
 from .models import EndCustomer
@@ -208,7 +210,13 @@ def create_end_customer(request: HttpRequest, partner_id: ObjectId, payload: End
     partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), partner_id, user=user)
     data = payload.model_dump()
     contacts = data.pop("contacts")
-    end_customer = services.create_end_customer(acting_user=user, partner=partner, contacts=contacts, **data)
+    revealed = data.pop("name_revealed")
+    with transaction.atomic():
+        end_customer = services.create_end_customer(acting_user=user, partner=partner, contacts=contacts, **data)
+        if revealed:  # an audited reveal (R9.4), in the same transaction as the new end customer
+            end_customer = contact_services.set_end_customer_name_revealed(
+                acting_user=user, end_customer=end_customer, revealed=True
+            )
     return Status(201, end_customer)
 
 
@@ -237,9 +245,16 @@ def update_end_customer(  # type: ignore[no-untyped-def]
     changes = payload.model_dump(exclude_unset=True)
     contacts = changes.pop("contacts", None)
     changes = {k: v for k, v in changes.items() if v is not None}
-    end_customer = services.update_end_customer(
-        acting_user=user, end_customer=end_customer, changes=changes, contacts=contacts
-    )
+    revealed = changes.pop("name_revealed", None)
+    with transaction.atomic():
+        # The reveal first: it takes the audit chain's lock before the end customer's row (one lock order).
+        if revealed is not None:
+            contact_services.set_end_customer_name_revealed(
+                acting_user=user, end_customer=end_customer, revealed=revealed
+            )
+        end_customer = services.update_end_customer(
+            acting_user=user, end_customer=end_customer, changes=changes, contacts=contacts
+        )
     return end_customer
 
 

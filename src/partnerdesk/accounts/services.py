@@ -13,9 +13,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-# An end customer's name shown to or hidden from the vendor goes into the partner's audit log (R1.3, R9.4).
-from partnerdesk.contact.audit import log_end_customer_name_visibility
-
 from .choices import PARTNER_ROLES, VENDOR_ROLES, OrganisationKind, Role, SecurityEvent
 from .models import ApiToken, ContactPerson, EndCustomer, Partner, User, UserSession
 
@@ -68,7 +65,9 @@ def set_partner_active(*, acting_user: User, partner: Partner, active: bool) -> 
 
 # --- end customers ------------------------------------------------------------------------------
 
-END_CUSTOMER_FIELDS = ("name", "name_revealed", "street", "postal_code", "city", "country", "is_active")
+# `name_revealed` is not here: revealing the name to the vendor is audited, so it belongs to
+# `contact.services.set_end_customer_name_revealed` (R1.3, R9.4).
+END_CUSTOMER_FIELDS = ("name", "street", "postal_code", "city", "country", "is_active")
 
 
 def _ensure_partner_staff_of(acting_user: User, partner: Partner) -> None:
@@ -125,8 +124,6 @@ def create_end_customer(
     _clean(end_customer)
     end_customer.save()
     _replace_contacts(end_customer, contacts)
-    if end_customer.name_revealed:
-        log_end_customer_name_visibility(acting_user=acting_user, end_customer=end_customer)
     return end_customer
 
 
@@ -143,15 +140,12 @@ def update_end_customer(
     if unknown:
         raise ValidationError({field: _("Unknown field.") for field in sorted(unknown)})
     end_customer = EndCustomer.objects.select_for_update().get(pk=end_customer.pk)
-    was_revealed = end_customer.name_revealed
     for field, value in changes.items():
         setattr(end_customer, field, value)
     _clean(end_customer)
     end_customer.save()
     if contacts is not None:
         _replace_contacts(end_customer, contacts)
-    if end_customer.name_revealed != was_revealed:
-        log_end_customer_name_visibility(acting_user=acting_user, end_customer=end_customer)
     return end_customer
 
 

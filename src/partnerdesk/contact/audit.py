@@ -67,23 +67,6 @@ def append_entry(
     return entry
 
 
-def log_end_customer_name_visibility(*, acting_user: User | None, end_customer: EndCustomer) -> AuditEntry:
-    """The partner revealed an end customer's name to the vendor, or hid it again (R1.3, R9.4).
-
-    Called by accounts in the transaction that changes `name_revealed`."""
-    from .choices import AuditAction
-
-    return append_entry(
-        partner=end_customer.partner_id,
-        action=AuditAction.END_CUSTOMER_NAME_REVEALED
-        if end_customer.name_revealed
-        else AuditAction.END_CUSTOMER_NAME_HIDDEN,
-        actor=acting_user,
-        end_customer=end_customer,
-        detail={"pseudonym": end_customer.pseudonym},
-    )
-
-
 def _plain(value: Any) -> Any:
     """JSON the database hands back unchanged: strings, ints, booleans, lists and string-keyed objects."""
     if isinstance(value, dict):

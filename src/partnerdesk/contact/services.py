@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from partnerdesk.accounts.choices import Role
+from partnerdesk.accounts.choices import PARTNER_ROLES, Role
 from partnerdesk.accounts.masking import redact_for_vendor
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, User
 from partnerdesk.accounts.services import ensure_role
@@ -152,6 +152,29 @@ def revoke_authorization(*, acting_user: User, authorization: ContactAuthorizati
         detail={"was": was},
     )
     return authorization
+
+
+# --- the end customer's name (R1.3) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def set_end_customer_name_revealed(*, acting_user: User, end_customer: EndCustomer, revealed: bool) -> EndCustomer:
+    """The partner shows the end customer's organisation name to the vendor, or hides it again (R1.3); each
+    change writes its audit row in the same transaction (R9.4). No change, no row."""
+    _ensure_partner_staff_of(acting_user, end_customer.partner_id, PARTNER_ROLES)
+    end_customer = EndCustomer.objects.select_for_update().get(pk=end_customer.pk)
+    if end_customer.name_revealed == bool(revealed):
+        return end_customer
+    end_customer.name_revealed = bool(revealed)
+    end_customer.save(update_fields=["name_revealed"])
+    append_entry(
+        partner=end_customer.partner_id,
+        action=AuditAction.END_CUSTOMER_NAME_REVEALED if revealed else AuditAction.END_CUSTOMER_NAME_HIDDEN,
+        actor=acting_user,
+        end_customer=end_customer,
+        detail={"pseudonym": end_customer.pseudonym},
+    )
+    return end_customer
 
 
 # --- brand (R9.6) ---------------------------------------------------------------------------------

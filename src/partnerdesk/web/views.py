@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from partnerdesk.accounts import selectors, services
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import User
+from partnerdesk.contact import services as contact_services
 from partnerdesk.tickets.selectors import ticket_figures
 from partnerdesk.web.errors import add_service_errors
 
@@ -163,8 +165,16 @@ def end_customer_create(request: HttpRequest, partner_id: int) -> HttpResponse:
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
         data = dict(form.cleaned_data)
+        revealed = data.pop("name_revealed", False)
         try:
-            end_customer = services.create_end_customer(acting_user=user, partner=partner, contacts=contacts, **data)
+            with transaction.atomic():
+                end_customer = services.create_end_customer(
+                    acting_user=user, partner=partner, contacts=contacts, **data
+                )
+                if revealed:  # an audited reveal (R9.4), in the same transaction as the new end customer
+                    contact_services.set_end_customer_name_revealed(
+                        acting_user=user, end_customer=end_customer, revealed=True
+                    )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -188,10 +198,17 @@ def end_customer_edit(request: HttpRequest, partner_id: int, end_customer_id: in
             for f in formset.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
+        changes = dict(form.cleaned_data)
+        revealed = changes.pop("name_revealed", end_customer.name_revealed)
         try:
-            services.update_end_customer(
-                acting_user=user, end_customer=end_customer, changes=form.cleaned_data, contacts=contacts
-            )
+            with transaction.atomic():
+                # The reveal first: it takes the audit chain's lock before the end customer's row (one lock order).
+                contact_services.set_end_customer_name_revealed(
+                    acting_user=user, end_customer=end_customer, revealed=revealed
+                )
+                services.update_end_customer(
+                    acting_user=user, end_customer=end_customer, changes=changes, contacts=contacts
+                )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
