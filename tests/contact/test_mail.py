@@ -186,3 +186,41 @@ def test_r9_3_the_refusal_speaks_german_too(contact_world, api_as):
     detail = response.json()["detail"]
     assert "Der Partner hat den Kontakt mit diesem Endkunden nicht autorisiert." in detail
     assert "Es wurde nichts gesendet" in detail
+
+
+def test_r9_4_a_mail_that_left_keeps_its_status_and_audit_row_when_recording_fails_once(
+    contact_world, smtp_server, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import OperationalError
+
+    from partnerdesk.contact import outbound
+
+    contact_world.grant()
+    real, calls = outbound._record_delivery, []
+
+    def record_failing_once(mail, status, **kwargs):
+        calls.append(status)
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected")  # as PostgreSQL answered before the one lock order
+        return real(mail, status, **kwargs)
+
+    monkeypatch.setattr(outbound, "_record_delivery", record_failing_once)
+    mail, _ = _send(contact_world, django_capture_on_commit_callbacks)
+    mail.refresh_from_db()
+    assert len(smtp_server.envelopes) == 1
+    assert mail.status == EndCustomerMail.Status.SENT and mail.delivered_at is not None
+    delivered = AuditEntry.objects.get(action=AuditAction.MAIL_DELIVERED)
+    assert delivered.detail["mail"] == mail.pk and delivered.detail["recorded_after"] == "OperationalError"
+    # Delivering again (a retry, a second worker) never sends it twice.
+    assert deliver_mail(mail.pk) == EndCustomerMail.Status.SENT
+    assert len(smtp_server.envelopes) == 1
+
+
+def test_r9_3_a_mail_claimed_by_one_delivery_is_not_sent_by_another(
+    contact_world, smtp_server, django_capture_on_commit_callbacks
+):
+    contact_world.grant()
+    mail, _ = _send(contact_world, django_capture_on_commit_callbacks, execute=False)
+    EndCustomerMail.objects.filter(pk=mail.pk).update(status=EndCustomerMail.Status.SENDING)
+    assert deliver_mail(mail.pk) == EndCustomerMail.Status.SENDING
+    assert smtp_server.envelopes == []

@@ -118,7 +118,8 @@ def create_end_customer(
     unknown = set(fields) - set(END_CUSTOMER_FIELDS)
     if unknown:
         raise ValidationError({field: _("Unknown field.") for field in sorted(unknown)})
-    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    # NO KEY UPDATE: it serialises the numbering, and never blocks an audit row's key check on the partner.
+    locked = Partner.objects.select_for_update(no_key=True).get(pk=partner.pk)
     number = (EndCustomer.objects.filter(partner=locked).aggregate(m=Max("number"))["m"] or 0) + 1
     end_customer = EndCustomer(partner=locked, number=number, name=name, **fields)
     _clean(end_customer)
@@ -139,7 +140,7 @@ def update_end_customer(
     unknown = set(changes) - set(END_CUSTOMER_FIELDS)
     if unknown:
         raise ValidationError({field: _("Unknown field.") for field in sorted(unknown)})
-    end_customer = EndCustomer.objects.select_for_update().get(pk=end_customer.pk)
+    end_customer = EndCustomer.objects.select_for_update(no_key=True).get(pk=end_customer.pk)
     for field, value in changes.items():
         setattr(end_customer, field, value)
     _clean(end_customer)

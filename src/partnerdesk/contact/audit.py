@@ -3,6 +3,12 @@
 Each partner has one chain. `append_entry` locks the partner's `AuditChainHead` row (select_for_update),
 so parallel appends serialise and cannot fork the chain; the new row's `prev_hash` is the head's hash,
 its `hash` covers the row including `prev_hash`, and the head moves on in the same transaction.
+
+The lock order: a writer that appends to a partner's chain takes `lock_chain(partner)` FIRST, before it
+locks any row an audit row points to (authorisation, end customer, partner, ticket), and locks those rows
+only with `FOR NO KEY UPDATE`. The foreign-key checks of an audit row (PostgreSQL runs Django's deferred
+ones at COMMIT) take `KEY SHARE` on the rows it names; `NO KEY UPDATE` does not conflict with it, and a
+writer that waits for the chain head holds no lock that the head's holder could be waiting for.
 """
 
 from __future__ import annotations
@@ -28,6 +34,17 @@ def _actor_label(actor: User | None) -> str:
     return f"{actor.email} ({actor.role}, {organisation})"[:300]
 
 
+def lock_chain(partner: Partner | int) -> AuditChainHead:
+    """Take the partner's chain lock; the first lock of every writer that appends (see the module docstring).
+    Held until the caller's transaction ends; taking it again in the same transaction is free."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_chain() needs a transaction: the lock would end at once.")
+    partner_id = partner if isinstance(partner, int) else partner.pk
+    # The head row exists once per partner; creating it cannot race (ignore_conflicts), locking it serialises.
+    AuditChainHead.objects.bulk_create([AuditChainHead(partner_id=partner_id)], ignore_conflicts=True)
+    return AuditChainHead.objects.select_for_update().get(partner_id=partner_id)
+
+
 @transaction.atomic
 def append_entry(
     *,
@@ -43,9 +60,7 @@ def append_entry(
 ) -> AuditEntry:
     """Append one row to the partner's chain, in the caller's transaction (or its own)."""
     partner_id = partner if isinstance(partner, int) else partner.pk
-    # The head row exists once per partner; creating it cannot race (ignore_conflicts), locking it serialises.
-    AuditChainHead.objects.bulk_create([AuditChainHead(partner_id=partner_id)], ignore_conflicts=True)
-    head = AuditChainHead.objects.select_for_update().get(partner_id=partner_id)
+    head = lock_chain(partner_id)
     entry = AuditEntry(
         partner_id=partner_id,
         seq=head.last_seq + 1,

@@ -48,7 +48,7 @@ from partnerdesk.accounts.models import ContactPerson, User
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import tickets_visible_to
 
-from .audit import append_entry
+from .audit import append_entry, lock_chain
 from .choices import CONTACT_ROLES, AuditAction, Channel, RefusalReason
 from .models import ContactAuthorization
 
@@ -177,7 +177,8 @@ def _covering(
         end_customer_id=ticket.end_customer_id,
     ).order_by("pk")
     if lock:
-        candidates = candidates.select_for_update()
+        # NO KEY UPDATE: an audit row's foreign-key check (KEY SHARE) on these rows never waits for it.
+        candidates = candidates.select_for_update(no_key=True)
     rows = list(candidates)
     persons: dict[int, set[int]] = {}
     through = ContactAuthorization.contact_persons.through.objects.filter(
@@ -305,6 +306,8 @@ def perform_contact(
             if permit.channel != channel:
                 raise ContactRefused(RefusalReason.CHANNEL_NOT_COVERED, authorization_id=permit.authorization_id)
             ticket = Ticket.objects.select_related("partner", "end_customer").get(pk=permit.ticket_id)
+            # The chain's lock first, then the authorisations (the one lock order, audit.py).
+            lock_chain(ticket.partner_id)
             acting_user = User.objects.get(pk=permit.acting_user_id)
             person = ContactPerson.objects.filter(pk=permit.contact_person_id).first()
             # The candidates are locked (in id order), so a revocation waits for this act or wins before it.

@@ -275,6 +275,8 @@ class EndCustomerMail(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
+        # Claimed by one delivery; if the process died while sending, never sent again automatically.
+        SENDING = "sending", _("being sent")
         SENT = "sent", _("sent")
         REFUSED = "refused", _("refused at sending")
         FAILED = "failed", _("not delivered")

@@ -21,11 +21,11 @@ from partnerdesk.accounts.validation import is_one_line, one_line
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message
 
-from .audit import append_entry
+from .audit import append_entry, lock_chain
 from .branding import LOGO_CID, effective_brand, render_end_customer
 from .choices import AuditAction, Channel, RefusalReason
 from .gate import ContactMoment, ContactPermit, ContactRefused, _still_covers, perform_contact
-from .models import EndCustomerMail
+from .models import ContactAuthorization, EndCustomerMail
 
 logger = logging.getLogger(__name__)
 
@@ -133,52 +133,87 @@ def build_end_customer_mail(mail: EndCustomerMail) -> EmailMultiAlternatives:
 
 
 def deliver_mail(mail_id: int) -> str:
-    """Send one queued mail; checks the authorisation once more right before it leaves (a revocation after
-    the commit still stops it). Returns the mail's new status. Used after commit (and by an outbox worker)."""
+    """Send one queued mail; returns its new status. Used after commit (and by an outbox worker); never raises.
+
+    1. Claim: queued -> sending, committed, so a second delivery (a retry, another worker) never sends it.
+    2. Under the chain's lock and the authorisation's row lock (the one lock order, audit.py), check the
+       authorisation once more and hand the mail to SMTP; its status and audit row commit with that. A
+       revocation therefore either commits first (the mail is refused) or waits until the mail is out and
+       logged (R9.3).
+    3. If recording fails after SMTP accepted the mail, it is recorded again in a fresh transaction: a mail
+       that left always has status `sent` and its audit row (R9.4).
+    """
     mail = EndCustomerMail.objects.select_related("ticket__partner", "ticket__end_customer", "contact_person").get(
         pk=mail_id
     )
     if mail.status != EndCustomerMail.Status.QUEUED:
         return mail.status
-    ticket = mail.ticket
-    if not _still_covers(mail.authorization_id, mail.contact_person_id, Channel.EMAIL):
-        with transaction.atomic():
-            EndCustomerMail.objects.filter(pk=mail.pk).update(status=EndCustomerMail.Status.REFUSED)
-            append_entry(
-                partner=ticket.partner_id,
-                action=AuditAction.CONTACT_REFUSED,
-                actor=mail.sent_by,
-                ticket=ticket,
-                end_customer=ticket.end_customer,
-                authorization=mail.authorization,
-                channel=Channel.EMAIL,
-                detail={
-                    "reason": RefusalReason.REVOKED,
-                    "stage": "delivery",
-                    "mail": mail.pk,
-                    "contact_person": mail.contact_person_id,
-                },
-            )
-        return EndCustomerMail.Status.REFUSED
+    claimed = EndCustomerMail.objects.filter(pk=mail.pk, status=EndCustomerMail.Status.QUEUED).update(
+        status=EndCustomerMail.Status.SENDING
+    )
+    if not claimed:
+        return EndCustomerMail.objects.values_list("status", flat=True).get(pk=mail.pk)
+    accepted = False
     try:
-        build_end_customer_mail(mail).send()
-    except Exception as error:  # a down mail server must not turn into a lost request
-        logger.warning("mail %s to an end customer not delivered: %s", mail.pk, type(error).__name__)
-        status, action, detail = EndCustomerMail.Status.FAILED, AuditAction.MAIL_NOT_DELIVERED, type(error).__name__
+        with transaction.atomic():
+            lock_chain(mail.ticket.partner_id)
+            list(ContactAuthorization.objects.select_for_update(no_key=True).filter(pk=mail.authorization_id))
+            if not _still_covers(mail.authorization_id, mail.contact_person_id, Channel.EMAIL):
+                _record_delivery(mail, EndCustomerMail.Status.REFUSED)
+                return EndCustomerMail.Status.REFUSED
+            try:
+                build_end_customer_mail(mail).send()
+            except Exception as error:  # a down mail server must not turn into a lost request
+                logger.warning("mail %s to an end customer not delivered: %s", mail.pk, type(error).__name__)
+                _record_delivery(mail, EndCustomerMail.Status.FAILED, error=type(error).__name__)
+                return EndCustomerMail.Status.FAILED
+            accepted = True
+            _record_delivery(mail, EndCustomerMail.Status.SENT)
+        return EndCustomerMail.Status.SENT
+    except Exception as error:
+        if not accepted:
+            # Nothing left: queued again, for the next delivery attempt.
+            logger.exception("mail %s to an end customer: delivery not attempted", mail.pk)
+            EndCustomerMail.objects.filter(pk=mail.pk, status=EndCustomerMail.Status.SENDING).update(
+                status=EndCustomerMail.Status.QUEUED
+            )
+            return EndCustomerMail.Status.QUEUED
+        logger.warning("mail %s left, recording it again after %s", mail.pk, type(error).__name__)
+        for _attempt in range(3):
+            try:
+                with transaction.atomic():
+                    lock_chain(mail.ticket.partner_id)
+                    _record_delivery(mail, EndCustomerMail.Status.SENT, recorded_after=type(error).__name__)
+                return EndCustomerMail.Status.SENT
+            except Exception:  # noqa: S112 - tried again; the last failure is logged below
+                continue
+        # The mail stays `sending`: never sent twice; the log names it for the operator.
+        logger.error("mail %s left but its delivery could not be recorded", mail.pk)
+        return EndCustomerMail.Status.SENDING
+
+
+def _record_delivery(mail: EndCustomerMail, status: str, *, error: str = "", recorded_after: str = "") -> None:
+    """The mail's status and its audit row, in the caller's transaction (which holds the chain's lock)."""
+    ticket = mail.ticket
+    EndCustomerMail.objects.filter(pk=mail.pk).update(
+        status=status, delivered_at=timezone.now() if status == EndCustomerMail.Status.SENT else None
+    )
+    if status == EndCustomerMail.Status.REFUSED:
+        action = AuditAction.CONTACT_REFUSED
+        detail: dict[str, object] = {"reason": RefusalReason.REVOKED, "stage": "delivery"}
+    elif status == EndCustomerMail.Status.SENT:
+        action, detail = AuditAction.MAIL_DELIVERED, {}
     else:
-        status, action, detail = EndCustomerMail.Status.SENT, AuditAction.MAIL_DELIVERED, ""
-    with transaction.atomic():
-        EndCustomerMail.objects.filter(pk=mail.pk).update(
-            status=status, delivered_at=timezone.now() if status == EndCustomerMail.Status.SENT else None
-        )
-        append_entry(
-            partner=ticket.partner_id,
-            action=action,
-            actor=mail.sent_by,
-            ticket=ticket,
-            end_customer=ticket.end_customer,
-            authorization=mail.authorization,
-            channel=Channel.EMAIL,
-            detail={"mail": mail.pk, "contact_person": mail.contact_person_id, **({"error": detail} if detail else {})},
-        )
-    return status
+        action, detail = AuditAction.MAIL_NOT_DELIVERED, {"error": error}
+    if recorded_after:
+        detail["recorded_after"] = recorded_after
+    append_entry(
+        partner=ticket.partner_id,
+        action=action,
+        actor=mail.sent_by,
+        ticket=ticket,
+        end_customer=ticket.end_customer,
+        authorization=mail.authorization,
+        channel=Channel.EMAIL,
+        detail={"mail": mail.pk, "contact_person": mail.contact_person_id, **detail},
+    )

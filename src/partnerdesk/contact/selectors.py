@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from partnerdesk.accounts.models import ContactPerson, User
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import tickets_visible_to
 
-from .audit import append_entry
+from .audit import append_entry, lock_chain
 from .choices import CONTACT_ROLES, FIELDS_FOR_CHANNEL, AuditAction, Channel
 from .models import AuditEntry, ContactAuthorization, EndCustomerMail
 
@@ -85,6 +86,14 @@ def contacts_shown_to(user: User, ticket: Ticket, *, via: str) -> list[ShownCont
         return []
     if not tickets_visible_to(user).filter(pk=ticket.pk).exists():
         return []
+    with transaction.atomic():
+        # The chain's lock before reading the authorisations: a revocation committed before is seen, and the
+        # reveal's row follows it in the chain (the one lock order, audit.py).
+        lock_chain(ticket.partner_id)
+        return _reveal_to_vendor(user, ticket, via=via)
+
+
+def _reveal_to_vendor(user: User, ticket: Ticket, *, via: str) -> list[ShownContact]:
     shown: dict[int, ShownContact] = {}
     persons_by_id: dict[int, ContactPerson] = {}
     for authorization in current_authorizations_for(ticket):

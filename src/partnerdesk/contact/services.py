@@ -29,7 +29,7 @@ from partnerdesk.accounts.validation import choose_one_of
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message, Ticket
 
-from .audit import append_entry
+from .audit import append_entry, lock_chain
 from .branding import brand_of
 from .choices import BRAND_ROLES, GRANT_ROLES, AppearAs, AuditAction, Channel
 from .models import Brand, ContactAuthorization, EndCustomerMail
@@ -67,6 +67,7 @@ def grant_authorization(
     """A partner user lets the vendor contact an end customer (R9.2): one ticket or all of the end customer's
     tickets, the chosen channels and contact persons, until `valid_until`, appearing as vendor or partner."""
     _ensure_partner_staff_of(acting_user, end_customer.partner_id, GRANT_ROLES)
+    lock_chain(end_customer.partner_id)  # first, before any row the audit row points to (audit.py)
     now = timezone.now()
     errors: dict[str, list[str]] = {}
     channels = list(dict.fromkeys(channels))
@@ -134,7 +135,9 @@ def grant_authorization(
 def revoke_authorization(*, acting_user: User, authorization: ContactAuthorization) -> ContactAuthorization:
     """Ends an authorisation at once (R9.2). Locks its row, so a contact being made waits or is refused."""
     _ensure_partner_staff_of(acting_user, authorization.partner_id, GRANT_ROLES)
-    authorization = ContactAuthorization.objects.select_for_update().get(pk=authorization.pk)
+    # The chain first, then the authorisation (audit.py): a send holding the chain finishes, then this wins.
+    lock_chain(authorization.partner_id)
+    authorization = ContactAuthorization.objects.select_for_update(no_key=True).get(pk=authorization.pk)
     if authorization.revoked_at is not None:
         return authorization
     now = timezone.now()
@@ -162,7 +165,8 @@ def set_end_customer_name_revealed(*, acting_user: User, end_customer: EndCustom
     """The partner shows the end customer's organisation name to the vendor, or hides it again (R1.3); each
     change writes its audit row in the same transaction (R9.4). No change, no row."""
     _ensure_partner_staff_of(acting_user, end_customer.partner_id, PARTNER_ROLES)
-    end_customer = EndCustomer.objects.select_for_update().get(pk=end_customer.pk)
+    lock_chain(end_customer.partner_id)  # first, before the end customer's row (audit.py)
+    end_customer = EndCustomer.objects.select_for_update(no_key=True).get(pk=end_customer.pk)
     if end_customer.name_revealed == bool(revealed):
         return end_customer
     end_customer.name_revealed = bool(revealed)
@@ -264,6 +268,7 @@ def record_end_customer_reply(
     existing = EndCustomerMail.objects.filter(message_id=message_id).first()
     if existing is not None:
         return existing
+    lock_chain(ticket.partner_id)  # first (audit.py)
     ticket = Ticket.objects.select_related("partner", "end_customer").get(pk=ticket.pk)
     address = parseaddr(from_address)[1].lower()
     person = (
