@@ -44,6 +44,7 @@ check: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/bench_hours.py
+	PYTHONPATH=src $(BIN)/python bench/bench_masking.py
 
 clean:
 	rm -rf $(VENV) var

@@ -2,7 +2,12 @@
 
 Correspondence with an end customer is stored on the ticket for both sides; the copy the vendor can read
 has the end customer's contact data replaced by placeholders, so it stays hidden after an authorisation
-ends. The vendor sees contact data only through `selectors.contacts_shown_to`, which logs each reveal.
+ends. The vendor sees contact data only through `contact.selectors.contacts_shown_to`, which logs each reveal.
+
+Linear time: every pattern either starts on a fixed literal or can start only at the beginning of a run
+(a look-behind refuses starts inside it) and consumes its runs possessively (`*+`, `++`), so no character
+is scanned more than a bounded number of times, whatever the text (long runs of word characters, many
+`@`, many digits). `tests/accounts/test_masking.py` bounds it; `bench/bench_masking.py` measures it.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ NAME_PLACEHOLDER = "[name]"
 EMAIL_PLACEHOLDER = "[e-mail]"
 PHONE_PLACEHOLDER = "[phone]"
 
-_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_LOCAL = r"[\w.!#$%&'*+/=?^`{|}~-]"
+# Starts only where a run of local-part characters starts, and takes each run whole (possessive): linear.
+_EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}++@[\w-]++(?:\.[\w-]++)++")
 # A number after a telephone label ("Tel.: +49 ..."), as in signatures; other digits (logs, versions) stay.
 _LABELLED_PHONE = re.compile(
-    r"(?i)\b(tel|tel\.|telefon|phone|mobil|mobile|handy|fax|cell)(\s*[.:]?\s*)(\+?\d[\d\s/().-]{4,}\d)"
+    r"(?i)\b(tel|tel\.|telefon|phone|mobil|mobile|handy|fax|cell)(\s*+[.:]?\s*+)(\+?\d(?:[\s/().-]*+\d){4,}+)"
 )
 
 
@@ -39,21 +46,31 @@ def _phone_pattern(phone: str) -> re.Pattern[str] | None:
         variants.add("0" + digits[2:])
     elif not international and digits.startswith("0"):
         variants.add("49" + digits[1:])
-    separator = r"[\s/().-]*"
+    separator = r"[\s/().-]*+"
     alternatives = [
         r"(?:\+|00)?" + separator.join(re.escape(d) for d in variant) for variant in sorted(variants, key=len)
     ]
     return re.compile(r"(?<!\d)(?:" + "|".join(reversed(alternatives)) + r")(?!\d)")
 
 
-def _name_patterns(name: str) -> list[re.Pattern[str]]:
+def _words_pattern(name: str) -> re.Pattern[str] | None:
+    words = name.split()
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)" + r"\s++".join(re.escape(w) for w in words) + r"(?!\w)", re.IGNORECASE)
+
+
+def _mask_name(text: str, name: str) -> str:
     name = name.strip()
     if not name:
-        return []
-    patterns = [re.compile(r"(?<!\w)" + r"\s+".join(re.escape(p) for p in name.split()) + r"(?!\w)", re.IGNORECASE)]
+        return text
+    whole = _words_pattern(name)
+    if whole is not None:
+        text = whole.sub(NAME_PLACEHOLDER, text)
     parts = [p for p in re.split(r"[\s,]+", name) if len(p) >= 3 and p[0].isupper() and not p.endswith(".")]
-    patterns += [re.compile(r"(?<!\w)" + re.escape(p) + r"(?!\w)") for p in parts]
-    return patterns
+    for part in parts:
+        text = re.sub(r"(?<!\w)" + re.escape(part) + r"(?!\w)", NAME_PLACEHOLDER, text)
+    return text
 
 
 def redact(text: str, *, persons: Iterable[ContactPerson], end_customer: EndCustomer | None = None) -> str:
@@ -65,20 +82,20 @@ def redact(text: str, *, persons: Iterable[ContactPerson], end_customer: EndCust
     for person in persons:
         if person.phone and (pattern := _phone_pattern(person.phone)):
             text = pattern.sub(PHONE_PLACEHOLDER, text)
-    text = _EMAIL.sub(EMAIL_PLACEHOLDER, text)
+    if "@" in text:
+        text = _EMAIL.sub(EMAIL_PLACEHOLDER, text)
     text = _LABELLED_PHONE.sub(lambda m: m.group(1) + m.group(2) + PHONE_PLACEHOLDER, text)
-    if end_customer is not None and not end_customer.name_revealed and end_customer.name.strip():
-        organisation = re.compile(
-            r"(?<!\w)" + r"\s+".join(re.escape(p) for p in end_customer.name.split()) + r"(?!\w)", re.IGNORECASE
-        )
-        text = organisation.sub(end_customer.pseudonym, text)
+    if end_customer is not None and not end_customer.name_revealed:
+        organisation = _words_pattern(end_customer.name)
+        if organisation is not None:
+            text = organisation.sub(end_customer.pseudonym, text)
     # Longest names first, so that "Jens Hansen" goes as a whole before "Hansen".
     for person in sorted(persons, key=lambda p: -len(p.name)):
-        for pattern in _name_patterns(person.name):
-            text = pattern.sub(NAME_PLACEHOLDER, text)
+        text = _mask_name(text, person.name)
     return text
 
 
 def redact_for_vendor(text: str, *, end_customer: EndCustomer) -> str:
-    """Mask every contact person of the end customer (the text is stored; authorisations end)."""
+    """Mask every contact person of the end customer (the text is stored; authorisations end). Uses the end
+    customer's prefetched contacts when there are any (`prefetch_related("end_customer__contacts")`)."""
     return redact(text, persons=end_customer.contacts.all(), end_customer=end_customer)
