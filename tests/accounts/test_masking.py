@@ -1,5 +1,5 @@
 """R9.1: masking contact data out of the vendor's text, without the database: linear work on hostile input
-(R13.1: a long message must not time the vendor's pages out)."""
+(R13.1: a long message must not time the vendor's pages out) and the variants it must catch."""
 
 from __future__ import annotations
 
@@ -67,3 +67,49 @@ def test_r9_1_masking_still_finds_addresses_and_numbers_next_to_hostile_runs():
     masked = _mask(text)
     assert "franz@huber.example" not in masked and "[e-mail]" in masked
     assert "1234567" not in masked and "Tel.: [phone]" in masked
+
+
+# --- variants (R9.1): decoded and normalised before matching --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "From: =?utf-8?q?Franz_Huber?= <x@y.example>",
+        "From: =?UTF-8?Q?Franz_Huber?=",
+        "From: =?utf-8?b?RnJhbnogSHViZXI=?=",
+        "From: =?iso-8859-1?q?Franz?= =?iso-8859-1?q?_Huber?=",
+    ],
+)
+def test_r9_1_encoded_words_are_decoded_before_matching(text):
+    masked = _mask(text)
+    assert "Franz" not in masked and "Huber" not in masked and "[name]" in masked
+
+
+def test_r9_1_all_caps_names_are_masked():
+    masked = _mask("HERR HUBER, bitte an FRANZ HUBER und MARIA weiterleiten. Gruß, PETERSEN")
+    for secret in ("HUBER", "FRANZ", "MARIA", "PETERSEN"):
+        assert secret not in masked, secret
+    # A name part written as an ordinary word stays (a person called Weber, the word "weber").
+    assert "huberkrater" in _mask("huberkrater")
+
+
+def test_r9_1_percent_encoded_addresses_are_masked():
+    for text in ("mailto:franz%40huber.example", "franz%40huber%2Eexample", "?to=Franz%2EHuber%40huber.example"):
+        masked = _mask(text)
+        assert "huber.example" not in masked.lower() and "[e-mail]" in masked, masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["+49 (0) 8031 55501", "+49 (0)8031-55501", "0049 8031 55501", "+49 8031 555 01", "(08031) 55501", "08031/55501"],
+)
+def test_r9_1_phone_numbers_in_every_national_and_international_form(text):
+    masked = _mask(f"Ruf an: {text} danke")
+    assert "[phone]" in masked and not any(c.isdigit() for c in masked), masked
+
+
+def test_r9_1_decomposed_umlauts_match_the_stored_name():
+    persons = [SimpleNamespace(name="Jürgen Möller", phone="")]
+    decomposed = "Gruß, Ju\u0308rgen Mo\u0308ller"
+    assert "[name]" in redact(decomposed, persons=persons) and "ller" not in redact(decomposed, persons=persons)

@@ -4,15 +4,26 @@ Correspondence with an end customer is stored on the ticket for both sides; the 
 has the end customer's contact data replaced by placeholders, so it stays hidden after an authorisation
 ends. The vendor sees contact data only through `contact.selectors.contacts_shown_to`, which logs each reveal.
 
-Linear time: every pattern either starts on a fixed literal or can start only at the beginning of a run
-(a look-behind refuses starts inside it) and consumes its runs possessively (`*+`, `++`), so no character
-is scanned more than a bounded number of times, whatever the text (long runs of word characters, many
-`@`, many digits). `tests/accounts/test_masking.py` bounds it; `bench/bench_masking.py` measures it.
+Two promises:
+
+- **Variants are normalised before matching**: Unicode NFC, RFC 2047 encoded words (`=?utf-8?q?...?=`,
+  `=?utf-8?b?...?=`) decoded, percent-encoded address characters (`franz%40huber.example`) decoded, names
+  matched in any capitalisation that starts with a capital (`Hansen`, `HANSEN`), phone numbers in national,
+  international and `+49 (0) ...` form. The vendor's copy shows the decoded text.
+- **Linear time**: every pattern either starts on a fixed literal or can start only at the beginning of a
+  run (a look-behind refuses starts inside it) and consumes its runs possessively (`*+`, `++`), so no
+  character is scanned more than a bounded number of times, whatever the text (long runs of word
+  characters, many `@`, many digits). `tests/accounts/test_masking.py` bounds it; `bench/bench_masking.py`
+  measures it.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import quopri
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -30,11 +41,42 @@ _EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}++@[\w-]++(?:\.[\w-]++)++")
 _LABELLED_PHONE = re.compile(
     r"(?i)\b(tel|tel\.|telefon|phone|mobil|mobile|handy|fax|cell)(\s*+[.:]?\s*+)(\+?\d(?:[\s/().-]*+\d){4,}+)"
 )
+# RFC 2047 encoded words, as mail clients write names into headers and quoted text.
+_ENCODED_WORD = re.compile(r"=\?([^?\s]++)\?([QqBb])\?([^?\s]*+)\?=")
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_ADDRESS_CHARACTERS = frozenset("@.+-_~") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _decode_word(match: re.Match[str]) -> str:
+    charset, encoding, payload = match.group(1), match.group(2).upper(), match.group(3)
+    try:
+        if encoding == "Q":
+            raw = quopri.decodestring(payload.replace("_", " ").encode("ascii"), header=False)
+        else:
+            raw = base64.b64decode(payload + "=" * (-len(payload) % 4), validate=False)
+        return raw.decode(charset.partition("*")[0], errors="replace")
+    except (LookupError, ValueError, binascii.Error, UnicodeEncodeError):
+        return match.group(0)
+
+
+def _decode_percent(match: re.Match[str]) -> str:
+    character = chr(int(match.group(1), 16))
+    return character if character in _ADDRESS_CHARACTERS else match.group(0)
+
+
+def normalise(text: str) -> str:
+    """The text as masking matches it: NFC, encoded words and percent-encoded address characters decoded."""
+    text = unicodedata.normalize("NFC", text)
+    if "=?" in text:
+        text = _ENCODED_WORD.sub(_decode_word, text)
+    if "%" in text:
+        text = _PERCENT.sub(_decode_percent, text)
+    return text
 
 
 def _phone_pattern(phone: str) -> re.Pattern[str] | None:
     """The number's digits with any separators between them, in international and national form
-    (+49 30 555 = 0049 30 555 = 030 555)."""
+    (+49 30 555 = 0049 30 555 = 030 555 = +49 (0) 30 555)."""
     digits = re.sub(r"\D", "", phone)
     international = phone.strip().startswith(("+", "00"))
     if digits.startswith("00"):
@@ -43,9 +85,9 @@ def _phone_pattern(phone: str) -> re.Pattern[str] | None:
         return None
     variants = {digits}
     if international and digits.startswith("49"):
-        variants.add("0" + digits[2:])
+        variants |= {"0" + digits[2:], "490" + digits[2:]}
     elif not international and digits.startswith("0"):
-        variants.add("49" + digits[1:])
+        variants |= {"49" + digits[1:], "49" + digits}
     separator = r"[\s/().-]*+"
     alternatives = [
         r"(?:\+|00)?" + separator.join(re.escape(d) for d in variant) for variant in sorted(variants, key=len)
@@ -60,8 +102,14 @@ def _words_pattern(name: str) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)" + r"\s++".join(re.escape(w) for w in words) + r"(?!\w)", re.IGNORECASE)
 
 
+def _capitalised(match: re.Match[str]) -> str:
+    # A name part alone is masked when written as a name (Hansen, HANSEN), not as a word (hansen).
+    found = match.group(0)
+    return NAME_PLACEHOLDER if found[0].isupper() else found
+
+
 def _mask_name(text: str, name: str) -> str:
-    name = name.strip()
+    name = unicodedata.normalize("NFC", name.strip())
     if not name:
         return text
     whole = _words_pattern(name)
@@ -69,7 +117,7 @@ def _mask_name(text: str, name: str) -> str:
         text = whole.sub(NAME_PLACEHOLDER, text)
     parts = [p for p in re.split(r"[\s,]+", name) if len(p) >= 3 and p[0].isupper() and not p.endswith(".")]
     for part in parts:
-        text = re.sub(r"(?<!\w)" + re.escape(part) + r"(?!\w)", NAME_PLACEHOLDER, text)
+        text = re.sub(r"(?<!\w)" + re.escape(part) + r"(?!\w)", _capitalised, text, flags=re.IGNORECASE)
     return text
 
 
@@ -78,6 +126,7 @@ def redact(text: str, *, persons: Iterable[ContactPerson], end_customer: EndCust
     labelled phone number at all, and without the end customer's name unless the partner revealed it."""
     if not text:
         return text
+    text = normalise(text)
     persons = list(persons)
     for person in persons:
         if person.phone and (pattern := _phone_pattern(person.phone)):
@@ -86,7 +135,7 @@ def redact(text: str, *, persons: Iterable[ContactPerson], end_customer: EndCust
         text = _EMAIL.sub(EMAIL_PLACEHOLDER, text)
     text = _LABELLED_PHONE.sub(lambda m: m.group(1) + m.group(2) + PHONE_PLACEHOLDER, text)
     if end_customer is not None and not end_customer.name_revealed:
-        organisation = _words_pattern(end_customer.name)
+        organisation = _words_pattern(unicodedata.normalize("NFC", end_customer.name))
         if organisation is not None:
             text = organisation.sub(end_customer.pseudonym, text)
     # Longest names first, so that "Jens Hansen" goes as a whole before "Hansen".
