@@ -18,9 +18,11 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from django.conf import settings
+from django.db.models import CharField, TextField
 from django.template import engines
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -34,7 +36,9 @@ from partnerdesk.contact.gate import authorize_contact
 from partnerdesk.contact.models import ContactAuthorization
 from partnerdesk.contact.outbound import send_mail_to_end_customer
 from partnerdesk.contact.selectors import contacts_shown_to
-from partnerdesk.tickets.models import Ticket
+from partnerdesk.tickets import services as ticket_services
+from partnerdesk.tickets.choices import MessageKind
+from partnerdesk.tickets.models import Attachment, Message, Ticket, TicketTransition
 from partnerdesk.tickets.selectors import tickets_visible_to
 from tests import isolation
 from tests.factories import ContactPersonFactory
@@ -175,7 +179,47 @@ def build_leak_world(world: Any, capture: Any) -> Ticket:
         valid_until=until,
         appear_as=AppearAs.VENDOR,
     )
+    plant_contact_data(ticket, partner_user)
     return ticket
+
+
+def plant_contact_data(ticket: Ticket, partner_user: Any) -> None:
+    """A partner who writes the persons' names, e-mails and phones and the organisation's name into every text
+    field it can write (R9.1): subject, every capture field, an escalation note, a hand-back and a reopening
+    reason (history notes), a thread message, a shared end-customer letter, and attachments' file names."""
+    persons = list(ContactPerson.objects.filter(end_customer=ticket.end_customer))
+    planted = " · ".join(
+        [ticket.end_customer.name, *(f"{p.name} <{p.email}> {p.phone} {p.name.upper()}" for p in persons)]
+    )
+    one_line = f"{persons[0].name} {ticket.end_customer.name} {persons[0].email}"
+    # Every free text field of the ticket (the subject apart): found from the model, so new ones count too.
+    free_text = [
+        f.name
+        for f in Ticket._meta.get_fields()
+        if isinstance(f, CharField | TextField) and not f.choices and f.name != "subject"
+    ]
+    assert {"description", "error_messages", "tried_by_first_level"} <= set(free_text)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        subject=one_line[:200], **{f: planted[: Ticket._meta.get_field(f).max_length or None] for f in free_text}
+    )
+    ticket.refresh_from_db()
+    for reason, note in (("escalated", f"Eskalation: {planted}"), ("answered", f"Rückgabe: {planted}")):
+        TicketTransition.objects.create(
+            ticket=ticket,
+            actor=partner_user,
+            from_state=ticket.state,
+            to_state=ticket.state,
+            from_level=ticket.level,
+            to_level=ticket.level,
+            reason=reason,
+            note=note,
+        )
+    ticket_services.post_message(acting_user=partner_user, ticket=ticket, kind=MessageKind.THREAD, body=planted)
+    Message.objects.filter(ticket=ticket, kind=MessageKind.END_CUSTOMER, shared_with_vendor=False).update(
+        body=planted, author_name=persons[0].name, shared_with_vendor=True
+    )
+    for attachment in Attachment.objects.filter(ticket=ticket):
+        Attachment.objects.filter(pk=attachment.pk).update(filename=f"{persons[0].name} {persons[0].email}.txt")
 
 
 def contact_markers(user: Any) -> list[str]:
@@ -210,12 +254,14 @@ def _fill(path: str, world: Any, user: Any) -> str | None:
 
 
 def _text(response: Any) -> str:
-    """The response as a reader sees it: JSON without \\u escapes, HTML without entities."""
+    """The response as a reader sees it: JSON without \\u escapes, HTML without entities, and the file name a
+    download names (Content-Disposition, percent-decoded)."""
     body = b"".join(response.streaming_content) if response.streaming else response.content
     text = body.decode("utf-8", "replace")
     if response.get("Content-Type", "").startswith("application/json"):
         text = json.dumps(json.loads(text), ensure_ascii=False)
-    return html.unescape(text).lower()
+    disposition = unquote(response.get("Content-Disposition", ""))
+    return (html.unescape(text) + "\n" + disposition).lower()
 
 
 def test_r9_1_no_vendor_response_shows_unauthorised_contact_data(world, django_capture_on_commit_callbacks):
@@ -252,8 +298,14 @@ def test_r9_1_no_vendor_response_shows_unauthorised_contact_data(world, django_c
                 continue
             text = _text(response)
             findings += [f"{url} as {role}: shows {m!r}" for m in markers if m in text]
-    assert findings == []
+    assert findings == [], "\n".join(findings)
     assert called >= len(routes) * len(VENDOR_ROLES)
+    # The walk reached the planted fields (so masking, not absence, kept them out).
+    l2 = Client()
+    l2.force_login(world.user(Role.L2_AGENT))
+    ticket = Ticket.objects.get(pk=isolation.ID_KINDS["ticket_id"].own(world, world.user(Role.L2_AGENT)))
+    page = _text(l2.get(f"/tickets/{ticket.pk}/"))
+    assert "eskalation:" in page and "rückgabe:" in page and "[name]" in page and "[e-mail]" in page
 
 
 def test_r9_1_the_vendor_check_would_see_a_leak(world, django_capture_on_commit_callbacks):
@@ -268,3 +320,20 @@ def test_r9_1_the_vendor_check_would_see_a_leak(world, django_capture_on_commit_
     assert {"henrike sørensen", "h.soerensen@kunde-a.example", "+49 40 7770111", "bodo brinkhaus"} <= set(markers)
     # and the authorised person is visible to L2, so she is not a marker for L2, but is one for Sales
     assert "ute carstensen" not in markers and "ute carstensen" in contact_markers(world.user(Role.SALES))
+
+
+def test_r9_1_every_free_text_field_of_a_ticket_is_in_the_vendors_rendering_path():
+    """A text field added to a ticket, message, attachment or history row later is masked for the vendor or
+    this test names it (tickets.selectors.SHOWN_TEXT_FIELDS is the one list)."""
+    from partnerdesk.tickets.selectors import SHOWN_TEXT_FIELDS
+
+    missing = [
+        f"{model.__name__}.{f.name}"
+        for model in (Ticket, Message, Attachment, TicketTransition)
+        for f in model._meta.get_fields()
+        if isinstance(f, CharField | TextField)
+        and not f.choices
+        and f.name not in ("content_type",)
+        and f.name not in SHOWN_TEXT_FIELDS.get(model, ())
+    ]
+    assert missing == []

@@ -42,3 +42,26 @@ def test_r12_2_audit_log_and_mail_lists_have_a_fixed_number_of_queries(
         contacts_shown_to(contact_world.agent, contact_world.ticket, via="api")
     many = {(role, url): _queries(clients[role], url) for role in urls for url in urls[role]}
     assert many == few
+
+
+def test_r9_1_vendor_message_list_masks_with_one_load_of_contacts(contact_world, api_as):
+    """The vendor's messages are masked with the end customer's contacts loaded once: the number of queries
+    does not grow with the messages (it was 54 for 10 messages: ticket, end customer, contacts per message)."""
+    from partnerdesk.tickets.choices import MessageKind
+    from partnerdesk.tickets.models import Message
+
+    ticket, client = contact_world.ticket, api_as(Role.L2_AGENT)
+
+    def queries_for(count: int) -> int:
+        Message.objects.bulk_create(
+            Message(ticket=ticket, kind=MessageKind.THREAD, author_name="Jens Hansen", body="Jens Hansen anrufen")
+            for _ in range(count)
+        )
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"tickets/{ticket.pk}/messages?limit=100")
+        assert response.status_code == 200
+        assert all("Hansen" not in m["body"] for m in response.json()["items"])
+        return len(captured)
+
+    queries_for(1)  # warm: the token's first use writes its last-used time
+    assert queries_for(10) == queries_for(30) <= 8

@@ -41,9 +41,10 @@ class LimitOffset(LimitOffsetPagination):
     def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
         offset, limit = pagination.offset, min(pagination.limit, self.max_limit)
         bound = offset + EXACT_COUNT_BEYOND_OFFSET + 1
-        if isinstance(queryset, QuerySet):
+        if isinstance(queryset, QuerySet) or hasattr(queryset, "count_up_to"):
             # COUNT(*) over the first `bound` rows in the list's order: the page's index, stopping early.
-            count = queryset[:bound].count()
+            # (`tickets.selectors.ShownRows`, the vendor's masked view of a queryset, counts the same way.)
+            count = queryset.count_up_to(bound) if hasattr(queryset, "count_up_to") else queryset[:bound].count()
         else:
             count = min(len(queryset), bound)
         return {self.items_attribute: queryset[offset : offset + limit], "count": count}

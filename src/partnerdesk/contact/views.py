@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
 from partnerdesk.tickets.models import Ticket
-from partnerdesk.tickets.selectors import tickets_visible_to
+from partnerdesk.tickets.selectors import ticket_shown_to, tickets_visible_to
 from partnerdesk.web.errors import add_service_errors
 from partnerdesk.web.params import object_id
 
@@ -158,7 +158,7 @@ def _render_ticket_contact(request: HttpRequest, user: User, ticket: Ticket, for
         Q(ticket__isnull=True, end_customer_id=ticket.end_customer_id) | Q(ticket=ticket)
     )
     context = {
-        "ticket": ticket,
+        "ticket": ticket_shown_to(user, ticket),  # the vendor reads its texts masked (R9.1)
         "end_customer_label": ticket.end_customer.name
         if user.is_partner or ticket.end_customer.name_revealed
         else ticket.end_customer.pseudonym,

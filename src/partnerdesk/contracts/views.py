@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
+from partnerdesk.tickets import selectors as ticket_selectors
 from partnerdesk.web.errors import add_service_errors
 from partnerdesk.web.params import object_id
 from partnerdesk.worklog import selectors as worklog_selectors
@@ -90,6 +91,9 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
         .select_related("ticket")
         .order_by("-started_at", "-pk")[:50]
     )
+    entries = list(entries)
+    # Each entry with its ticket as the asker may read it (the vendor: subject masked, R9.1).
+    tickets = ticket_selectors.shown(user, [e.ticket for e in entries])
     may_cancel = user.role in CONTRACT_CANCEL_ROLES and contract.state_on(usage.day) in (
         ContractState.DRAFT,
         ContractState.ACTIVE,
@@ -101,7 +105,7 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
             "contract": contract,
             "usage": usage,
             "events": selectors.contract_events(contract),
-            "entries": entries,
+            "entries": list(zip(entries, tickets, strict=True)),
             "end_customers": contract.end_customers.select_related("partner"),
             "overridden": set(contract.overridden_values()),
             "may_cancel": may_cancel,

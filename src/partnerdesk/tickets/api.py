@@ -20,7 +20,7 @@ from partnerdesk.contracts import selectors as contract_selectors
 from . import selectors, services
 from .choices import Category, HandBackReason, Level, MessageKind, TicketState
 from .clocks import support_minutes_left, vendor_calendar
-from .models import Attachment, Message, ProductDefect, Ticket
+from .models import Attachment, ProductDefect, Ticket
 
 router = Router(tags=["tickets"])
 
@@ -147,8 +147,9 @@ class TicketFilters(Schema):
 @router.get("/tickets", response=list[TicketListOut], summary="Tickets you may see, filtered and ordered")
 @paginate(LimitOffset)
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):  # type: ignore[no-untyped-def]
-    return selectors.ticket_list(
-        _user(request),
+    user = _user(request)
+    tickets = selectors.ticket_list(
+        user,
         states=filters.state,
         level=filters.level,
         end_customer_id=filters.end_customer_id,
@@ -157,6 +158,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):  # type: 
         q=filters.q,
         ordering=filters.ordering,
     )
+    return selectors.tickets_shown_to(user, tickets)  # the vendor reads them masked (R9.1)
 
 
 def _ticket(request: HttpRequest, ticket_id: ObjectId) -> Ticket:
@@ -164,8 +166,10 @@ def _ticket(request: HttpRequest, ticket_id: ObjectId) -> Ticket:
     return account_selectors.get_visible_or_404(selectors.tickets_visible_to(user), ticket_id, user=user)
 
 
-def _reload(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_related("partner", "end_customer").prefetch_related("defects").get(pk=ticket.pk)
+def _reload(request: HttpRequest, ticket: Ticket) -> Any:
+    """The ticket as the asker may read it (for the vendor: texts masked, selectors.ticket_shown_to)."""
+    ticket = Ticket.objects.select_related("partner", "end_customer").prefetch_related("defects").get(pk=ticket.pk)
+    return selectors.ticket_shown_to(_user(request), ticket)
 
 
 @router.post("/tickets", response={201: TicketOut}, summary="Open a ticket for one of your end customers (R5.1)")
@@ -176,12 +180,12 @@ def create_ticket(request: HttpRequest, payload: TicketIn):  # type: ignore[no-u
     )
     data = payload.model_dump(exclude={"end_customer_id"}, exclude_none=True)
     ticket = services.create_ticket(acting_user=user, end_customer=end_customer, **data)
-    return Status(201, _reload(ticket))
+    return Status(201, _reload(request, ticket))
 
 
 @router.get("/tickets/{ticket_id}", response=TicketOut, summary="One ticket")
 def get_ticket(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
-    return _reload(_ticket(request, ticket_id))
+    return _reload(request, _ticket(request, ticket_id))
 
 
 @router.patch("/tickets/{ticket_id}", response=TicketOut, summary="Complete the capture or set a first-level state")
@@ -194,7 +198,7 @@ def update_ticket(request: HttpRequest, ticket_id: ObjectId, payload: TicketPatc
         ticket = services.update_capture(acting_user=user, ticket=ticket, changes=changes)
     if state:
         ticket = services.set_first_level_state(acting_user=user, ticket=ticket, state=state)
-    return _reload(ticket)
+    return _reload(request, ticket)
 
 
 class EscalateIn(Strict):
@@ -228,7 +232,7 @@ def escalate(request: HttpRequest, ticket_id: ObjectId, payload: EscalateIn):  #
         shared_attachment_ids=payload.shared_attachment_ids,
         note=payload.note,
     )
-    return _reload(ticket)
+    return _reload(request, ticket)
 
 
 def _all_visible(queryset: Any, ids: list[int]) -> None:
@@ -246,7 +250,7 @@ def hand_back(request: HttpRequest, ticket_id: ObjectId, payload: HandBackIn):  
     ticket = services.hand_back(
         acting_user=_user(request), ticket=_ticket(request, ticket_id), reason=payload.reason, message=payload.message
     )
-    return _reload(ticket)
+    return _reload(request, ticket)
 
 
 class NoteIn(Strict):
@@ -260,7 +264,7 @@ class ReasonIn(Strict):
 @router.post("/tickets/{ticket_id}/resolve", response=TicketOut, summary="Resolve the ticket")
 def resolve(request: HttpRequest, ticket_id: ObjectId, payload: NoteIn):  # type: ignore[no-untyped-def]
     ticket = services.resolve(acting_user=_user(request), ticket=_ticket(request, ticket_id), note=payload.note)
-    return _reload(ticket)
+    return _reload(request, ticket)
 
 
 @router.post(
@@ -272,19 +276,19 @@ def return_to_vendor(request: HttpRequest, ticket_id: ObjectId, payload: NoteIn)
     ticket = services.return_to_vendor(
         acting_user=_user(request), ticket=_ticket(request, ticket_id), note=payload.note
     )
-    return _reload(ticket)
+    return _reload(request, ticket)
 
 
 @router.post("/tickets/{ticket_id}/reopen", response=TicketOut, summary="Reopen a resolved ticket within the window")
 def reopen(request: HttpRequest, ticket_id: ObjectId, payload: ReasonIn):  # type: ignore[no-untyped-def]
     ticket = services.reopen(acting_user=_user(request), ticket=_ticket(request, ticket_id), reason=payload.reason)
-    return _reload(ticket)
+    return _reload(request, ticket)
 
 
 @router.post("/tickets/{ticket_id}/close", response=TicketOut, summary="Close a resolved ticket")
 def close(request: HttpRequest, ticket_id: ObjectId, payload: NoteIn):  # type: ignore[no-untyped-def]
     ticket = services.close(acting_user=_user(request), ticket=_ticket(request, ticket_id), note=payload.note)
-    return _reload(ticket)
+    return _reload(request, ticket)
 
 
 class TransitionOut(Schema):
@@ -306,7 +310,7 @@ class TransitionOut(Schema):
 @paginate(LimitOffset)
 def history(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
     user = _user(request)
-    return selectors.transitions_visible_to(user, _ticket(request, ticket_id))
+    return selectors.transitions_shown_to(user, _ticket(request, ticket_id))
 
 
 class MessageIn(Strict):
@@ -322,27 +326,18 @@ class MessageOut(Schema):
     shared_with_vendor: bool
     created_at: datetime
 
-    @staticmethod
-    def resolve_author_name(obj: Message, context: dict[str, Any]) -> str:
-        return selectors.text_shown_to(_asker(context), obj.ticket, obj.author_name)
-
-    @staticmethod
-    def resolve_body(obj: Message, context: dict[str, Any]) -> str:
-        return selectors.text_shown_to(_asker(context), obj.ticket, obj.body)
-
 
 @router.get("/tickets/{ticket_id}/messages", response=list[MessageOut], summary="Messages you may see (R5.9)")
 @paginate(LimitOffset)
 def list_messages(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
-    return selectors.messages_visible_to(_user(request), _ticket(request, ticket_id))
+    return selectors.messages_shown_to(_user(request), _ticket(request, ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/messages", response={201: MessageOut}, summary="Write a message or a note")
 def post_message(request: HttpRequest, ticket_id: ObjectId, payload: MessageIn):  # type: ignore[no-untyped-def]
-    message = services.post_message(
-        acting_user=_user(request), ticket=_ticket(request, ticket_id), kind=payload.kind, body=payload.body
-    )
-    return Status(201, message)
+    ticket = _ticket(request, ticket_id)
+    message = services.post_message(acting_user=_user(request), ticket=ticket, kind=payload.kind, body=payload.body)
+    return Status(201, selectors.shown_one(_user(request), message, ticket=ticket))
 
 
 class AttachmentOut(Schema):
@@ -356,10 +351,6 @@ class AttachmentOut(Schema):
     download_url: str
 
     @staticmethod
-    def resolve_filename(obj: Attachment, context: dict[str, Any]) -> str:
-        return selectors.text_shown_to(_asker(context), obj.ticket, obj.filename)
-
-    @staticmethod
     def resolve_download_url(obj: Attachment) -> str:
         return f"/api/v1/tickets/{obj.ticket_id}/attachments/{obj.pk}/download"
 
@@ -367,7 +358,7 @@ class AttachmentOut(Schema):
 @router.get("/tickets/{ticket_id}/attachments", response=list[AttachmentOut], summary="Attachments you may see")
 @paginate(LimitOffset)
 def list_attachments(request: HttpRequest, ticket_id: ObjectId):  # type: ignore[no-untyped-def]
-    return selectors.attachments_visible_to(_user(request), _ticket(request, ticket_id))
+    return selectors.attachments_shown_to(_user(request), _ticket(request, ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/attachments", response={201: AttachmentOut}, summary="Upload an attachment")
@@ -378,14 +369,11 @@ def upload_attachment(  # type: ignore[no-untyped-def]
     kind: Form[MessageKind] = MessageKind.THREAD,
     shared_with_vendor: Form[bool] = False,
 ):
+    ticket = _ticket(request, ticket_id)
     attachment = services.add_attachment(
-        acting_user=_user(request),
-        ticket=_ticket(request, ticket_id),
-        upload=file,
-        kind=kind,
-        shared_with_vendor=shared_with_vendor,
+        acting_user=_user(request), ticket=ticket, upload=file, kind=kind, shared_with_vendor=shared_with_vendor
     )
-    return Status(201, attachment)
+    return Status(201, selectors.shown_one(_user(request), attachment, ticket=ticket))
 
 
 @router.get(
@@ -395,13 +383,14 @@ def upload_attachment(  # type: ignore[no-untyped-def]
 )
 def download_attachment(request: HttpRequest, ticket_id: ObjectId, attachment_id: ObjectId):  # type: ignore[no-untyped-def]
     user = _user(request)
+    ticket = _ticket(request, ticket_id)
     attachment = account_selectors.get_visible_or_404(
-        selectors.attachments_visible_to(user, _ticket(request, ticket_id)), attachment_id, user=user
+        selectors.attachments_visible_to(user, ticket), attachment_id, user=user
     )
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.filename,
+        filename=selectors.shown_one(user, attachment, ticket=ticket).filename,
         content_type=attachment.content_type,
     )
 

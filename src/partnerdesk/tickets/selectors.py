@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from partnerdesk.accounts.masking import redact_for_vendor
-from partnerdesk.accounts.models import User
+from partnerdesk.accounts.masking import redact
+from partnerdesk.accounts.models import ContactPerson, EndCustomer, User
 
 from .choices import Level, MessageKind, TicketState
 from .models import Attachment, Message, ProductDefect, Ticket, TicketTransition
@@ -114,9 +115,148 @@ def ticket_figures(user: User) -> dict[str, int]:
     )
 
 
-def text_shown_to(user: User, ticket: Ticket, text: str) -> str:
-    """Text from the partner's side as this user may read it: for the vendor, the end customer's contact
-    persons are masked, because stored correspondence outlives any authorisation (R9.1)."""
-    if not user.is_vendor or not text:
-        return text
-    return redact_for_vendor(text, end_customer=ticket.end_customer)
+# --- what the vendor reads: one rendering path (R9.1) ----------------------------------------------
+#
+# Every text the partner side can write about an end customer's ticket reaches a vendor asker only through
+# `shown`: the API schemas and the page templates get `Shown` views whose text fields are already masked.
+# A new text field is added to SHOWN_TEXT_FIELDS once, and every route and page masks it.
+
+CAPTURE_TEXT_FIELDS = (
+    "product",
+    "product_version",
+    "environment",
+    "description",
+    "steps_to_reproduce",
+    "expected_behaviour",
+    "actual_behaviour",
+    "error_messages",
+    "business_impact",
+    "tried_by_first_level",
+    "manual_sections_consulted",
+)
+SHOWN_TEXT_FIELDS: dict[type[Model], tuple[str, ...]] = {
+    Ticket: ("subject", *CAPTURE_TEXT_FIELDS),
+    Message: ("author_name", "body"),
+    Attachment: ("filename",),
+    TicketTransition: ("reason", "note"),
+}
+
+R = TypeVar("R", bound=Model)
+
+
+class Shown(Generic[R]):
+    """A read-only view of one row as a vendor asker may read it: the row's partner-written texts masked.
+
+    Everything else is the row's own attribute; it cannot be saved or deleted (the masked texts must
+    never be written back)."""
+
+    __slots__ = ("_row", "_texts")
+
+    def __init__(self, row: R, texts: dict[str, str]) -> None:
+        object.__setattr__(self, "_row", row)
+        object.__setattr__(self, "_texts", texts)
+
+    def __getattr__(self, name: str) -> Any:
+        texts = object.__getattribute__(self, "_texts")
+        if name in texts:
+            return texts[name]
+        if name in ("save", "delete", "refresh_from_db", "save_base"):
+            raise AttributeError("A row shown to the vendor is read-only.")
+        return getattr(object.__getattribute__(self, "_row"), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("A row shown to the vendor is read-only.")
+
+    def __eq__(self, other: object) -> bool:
+        return object.__getattribute__(self, "_row") == (other._row if isinstance(other, Shown) else other)
+
+    def __hash__(self) -> int:
+        return hash(object.__getattribute__(self, "_row"))
+
+    def __str__(self) -> str:
+        return str(object.__getattribute__(self, "_row"))
+
+
+def masker_for(user: User, end_customer: EndCustomer) -> Callable[[str], str]:
+    """The function that turns a partner-side text into what `user` may read: identity for the partner, the
+    end customer's contacts masked for the vendor (loaded once; prefetched `contacts` are used)."""
+    if not user.is_vendor:
+        return lambda text: text
+    persons = list(end_customer.contacts.all())
+    return lambda text: redact(text, persons=persons, end_customer=end_customer) if text else text
+
+
+def shown(user: User, rows: Sequence[R], *, ticket: Ticket | None = None) -> list[Any]:
+    """The rows as `user` may read them: the rows themselves for the partner; `Shown` views for the vendor.
+    Rows of one ticket pass `ticket` (its end customer's contacts are loaded once); tickets name their own."""
+    if not user.is_vendor:
+        return list(rows)
+    maskers: dict[int, Callable[[str], str]] = {}
+    result: list[Any] = []
+    for row in rows:
+        owner = ticket if ticket is not None else row
+        if not isinstance(owner, Ticket):
+            raise TypeError("Rows other than tickets are shown with their ticket.")
+        mask = maskers.get(owner.end_customer_id)
+        if mask is None:
+            mask = maskers[owner.end_customer_id] = masker_for(user, owner.end_customer)
+        fields = SHOWN_TEXT_FIELDS[type(row)]
+        result.append(Shown(row, {f: mask(str(getattr(row, f) or "")) for f in fields}))
+    return result
+
+
+def shown_one(user: User, row: R, *, ticket: Ticket | None = None) -> Any:
+    return shown(user, [row], ticket=ticket)[0]
+
+
+class ShownRows:
+    """A queryset handed out only as `shown` rows, a page at a time (the API's pagination and the pages'
+    Paginator slice it; counting stays in the database)."""
+
+    def __init__(self, user: User, queryset: QuerySet[Any], *, ticket: Ticket | None = None) -> None:
+        self.user, self.queryset, self.ticket = user, queryset, ticket
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return shown(self.user, list(self.queryset[index]), ticket=self.ticket)
+        return shown_one(self.user, self.queryset[index], ticket=self.ticket)
+
+    def __len__(self) -> int:
+        return self.queryset.count()
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def count_up_to(self, bound: int) -> int:
+        return self.queryset[:bound].count()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(shown(self.user, list(self.queryset), ticket=self.ticket))
+
+
+def _with_contacts(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return queryset.select_related("end_customer").prefetch_related(
+        Prefetch("end_customer__contacts", queryset=ContactPerson.objects.order_by("pk"))
+    )
+
+
+def tickets_shown_to(user: User, tickets: QuerySet[Ticket]) -> ShownRows:
+    """A list of tickets (from `tickets_visible_to`) as `user` may read them; contacts loaded per page."""
+    return ShownRows(user, _with_contacts(tickets) if user.is_vendor else tickets)
+
+
+def ticket_shown_to(user: User, ticket: Ticket) -> Any:
+    """One ticket as `user` may read it (the API's TicketOut and the ticket page use this)."""
+    return shown_one(user, ticket)
+
+
+def messages_shown_to(user: User, ticket: Ticket) -> ShownRows:
+    return ShownRows(user, messages_visible_to(user, ticket), ticket=ticket)
+
+
+def attachments_shown_to(user: User, ticket: Ticket) -> ShownRows:
+    return ShownRows(user, attachments_visible_to(user, ticket), ticket=ticket)
+
+
+def transitions_shown_to(user: User, ticket: Ticket) -> ShownRows:
+    return ShownRows(user, transitions_visible_to(user, ticket), ticket=ticket)

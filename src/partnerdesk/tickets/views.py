@@ -63,7 +63,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         q=query,
         ordering="due" if queue else "-created_at",
     )
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.tickets_shown_to(user, tickets), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(t, support_minutes_left(t.due_at, now)) for t in page]
     context = {
@@ -125,18 +125,12 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     now = timezone.now()
     kinds = services.allowed_message_kinds(user, ticket)
     context: dict[str, Any] = {
-        "ticket": ticket,
+        "ticket": selectors.ticket_shown_to(user, ticket),  # the vendor reads it masked (R9.1)
         "capture_form": capture_form,
         "missing": [f for f in services.required_capture_fields() if not str(getattr(ticket, f) or "").strip()],
-        "thread": [
-            (m, selectors.text_shown_to(user, ticket, m.author_name), selectors.text_shown_to(user, ticket, m.body))
-            for m in selectors.messages_visible_to(user, ticket)
-        ],
-        "attachments": [
-            (a, selectors.text_shown_to(user, ticket, a.filename))
-            for a in selectors.attachments_visible_to(user, ticket)
-        ],
-        "history": selectors.transitions_visible_to(user, ticket),
+        "thread": list(selectors.messages_shown_to(user, ticket)),
+        "attachments": list(selectors.attachments_shown_to(user, ticket)),
+        "history": list(selectors.transitions_shown_to(user, ticket)),
         "defects": ticket.defects.all(),
         "message_form": MessageForm(kinds=kinds) if kinds and ticket.state != TicketState.CLOSED else None,
         "attachment_form": AttachmentForm() if kinds and ticket.state != TicketState.CLOSED else None,
@@ -319,13 +313,14 @@ def ticket_attachment(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @login_required
 def ticket_attachment_download(request: HttpRequest, ticket_id: int, attachment_id: int) -> FileResponse:
     user = _user(request)
+    ticket = _ticket(request, ticket_id)
     attachment = account_selectors.get_visible_or_404(
-        selectors.attachments_visible_to(user, _ticket(request, ticket_id)), attachment_id, user=user
+        selectors.attachments_visible_to(user, ticket), attachment_id, user=user
     )
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.filename,
+        filename=selectors.shown_one(user, attachment, ticket=ticket).filename,
         content_type=attachment.content_type,
     )
 
