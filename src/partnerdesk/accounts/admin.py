@@ -4,8 +4,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from .choices import SecurityEvent
-from .models import ApiToken, ContactPerson, EndCustomer, Partner, SecurityLog, User, Vendor
+from .models import ApiToken, Partner, SecurityLog, User, Vendor
 from .services import log_security_event
+
+# End customers and their contact persons are not offered here at all (R9.1, R9.4): the admin would show every
+# person's e-mail and phone to any staff user, without an authorisation and without an audit row. Partners
+# manage them on their pages; the vendor sees them only through the contact gate.
 
 
 @admin.register(Vendor)
@@ -27,19 +31,6 @@ class PartnerAdmin(admin.ModelAdmin):
                 user=request.user,
                 detail=f"partner {obj.pk} {obj.name} (admin)",
             )
-
-
-class ContactInline(admin.TabularInline):
-    model = ContactPerson
-    extra = 0
-
-
-@admin.register(EndCustomer)
-class EndCustomerAdmin(admin.ModelAdmin):
-    list_display = ["pseudonym", "name", "partner", "is_active"]
-    list_select_related = ["partner"]
-    search_fields = ["name"]
-    inlines = [ContactInline]
 
 
 @admin.register(User)
