@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contact', '0002_audit_append_only_trigger'),
+        ('contact', '0003_header_fields_are_one_line'),
     ]
 
     operations = [
