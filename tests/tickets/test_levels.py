@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -337,3 +338,20 @@ def test_r5_7_explicit_return_goes_back_to_third_level_where_it_was(world, l_con
     again = api_as(Role.L1_AGENT).post(f"tickets/{ticket.pk}/return-to-vendor", {})
     assert again.status_code == 422 and again.json()["errors"][0]["field"] == "state"
     assert api_as(Role.L2_AGENT).post(f"tickets/{ticket.pk}/return-to-vendor", {}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query", ["Hansen", "hansen", "Jens Hansen VPN", "HANSEN", "jens@hansen.example", "Bäckerei Hansen KG"]
+)
+def test_r9_1_vendor_search_cannot_probe_for_hidden_names(world, l_contract, api_as, query):
+    ticket = captured_ticket(world, subject="Jens Hansen VPN drops at Bäckerei Hansen KG jens@hansen.example")
+    _escalate(world, ticket)
+    vendor = api_as(Role.L2_AGENT)
+
+    def found(client, text):
+        return [t["id"] for t in client.get("tickets?" + urlencode({"q": text})).json()["items"]]
+
+    assert found(vendor, query) == []
+    # The words the vendor is shown still find the ticket, and the partner finds it by the name.
+    assert found(vendor, "VPN drops") == [ticket.pk]
+    assert found(api_as(Role.L1_AGENT), query) == [ticket.pk]

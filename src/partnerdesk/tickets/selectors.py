@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from partnerdesk.accounts.masking import redact
+from partnerdesk.accounts.masking import normalise, redact, redact_for_vendor
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, User
 
 from .choices import Level, MessageKind, TicketState
@@ -60,11 +60,27 @@ def ticket_list(
         tickets = tickets.filter(due_at__lt=due_before)
     if q and q.strip():
         tickets = tickets.filter(subject__icontains=q.strip())
+        if user.is_vendor:
+            tickets = tickets.exclude(end_customer_id__in=_end_customers_named_by(q.strip(), tickets))
     if ordering == "due":
         return tickets.order_by(F("due_at").asc(nulls_last=True), "id")
     if ordering not in TICKET_ORDERINGS:
         raise ValueError(f"unknown ordering {ordering!r}")
     return tickets.order_by(ordering, "-id" if ordering.startswith("-") else "id")
+
+
+def _end_customers_named_by(query: str, candidates: QuerySet[Ticket]) -> list[int]:
+    """The end customers among the candidates whose hidden data the query itself mentions (a contact
+    person's name, address or phone, an unrevealed organisation name). The vendor's search never matches
+    their tickets: otherwise a search for a name would tell which tickets mention it (R9.1)."""
+    ids = candidates.order_by().values_list("end_customer_id", flat=True).distinct()
+    named = []
+    for customer in EndCustomer.objects.filter(pk__in=ids).prefetch_related("contacts"):
+        for spelling in {query, query.title()}:
+            if redact_for_vendor(spelling, end_customer=customer) != normalise(spelling):
+                named.append(customer.pk)
+                break
+    return named
 
 
 def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
