@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import locks
 from .choices import PARTNER_ROLES, VENDOR_ROLES, OrganisationKind, Role, SecurityEvent
 from .models import ApiToken, ContactPerson, EndCustomer, Partner, User, UserSession
 
@@ -41,7 +42,7 @@ def create_partner(*, acting_user: User, name: str, **fields: Any) -> Partner:
     ensure_role(acting_user, Role.VENDOR_ADMIN, Role.SALES)
     number = fields.pop("number", None)
     if number is None:
-        number = (Partner.objects.select_for_update().aggregate(m=Max("number"))["m"] or 0) + 1
+        number = locks.next_partner_number()
     partner = Partner(name=name, number=number, **fields)
     _clean(partner)
     partner.save()
@@ -52,7 +53,7 @@ def create_partner(*, acting_user: User, name: str, **fields: Any) -> Partner:
 def set_partner_active(*, acting_user: User, partner: Partner, active: bool) -> Partner:
     """Disabling a partner ends all its users' sessions and API tokens at once (R1.5)."""
     ensure_role(acting_user, Role.VENDOR_ADMIN)
-    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    partner = locks.lock_partner(partner.pk)
     partner.is_active = active
     partner.save(update_fields=["is_active"])  # the post_save receiver ends sessions and tokens
     log_security_event(
@@ -119,7 +120,7 @@ def create_end_customer(
     if unknown:
         raise ValidationError({field: _("Unknown field.") for field in sorted(unknown)})
     # NO KEY UPDATE: it serialises the numbering, and never blocks an audit row's key check on the partner.
-    locked = Partner.objects.select_for_update(no_key=True).get(pk=partner.pk)
+    locked = locks.lock_partner(partner.pk, no_key=True)
     number = (EndCustomer.objects.filter(partner=locked).aggregate(m=Max("number"))["m"] or 0) + 1
     end_customer = EndCustomer(partner=locked, number=number, name=name, **fields)
     _clean(end_customer)
@@ -140,7 +141,7 @@ def update_end_customer(
     unknown = set(changes) - set(END_CUSTOMER_FIELDS)
     if unknown:
         raise ValidationError({field: _("Unknown field.") for field in sorted(unknown)})
-    end_customer = EndCustomer.objects.select_for_update(no_key=True).get(pk=end_customer.pk)
+    end_customer = locks.lock_end_customer(end_customer.pk)
     for field, value in changes.items():
         setattr(end_customer, field, value)
     _clean(end_customer)
@@ -231,7 +232,7 @@ def set_user_active(*, acting_user: User, user: User, active: bool) -> User:
         ensure_role(acting_user, Role.VENDOR_ADMIN)
     if user.pk == acting_user.pk and not active:
         raise ValidationError({"is_active": _("You cannot disable yourself.")})
-    user = User.objects.select_for_update(of=("self",)).select_related("disabled_by").get(pk=user.pk)
+    user = locks.lock_user(user.pk)
     if active and not may_enable(acting_user=acting_user, user=user):
         raise ValidationError({"is_active": _("The vendor disabled this user; only the vendor can enable it again.")})
     if user.is_active != active:

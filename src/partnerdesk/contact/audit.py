@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from partnerdesk.accounts.models import EndCustomer, Partner, User
 
+from . import locks
 from .models import GENESIS_HASH, AuditChainHead, AuditEntry, ContactAuthorization
 
 
@@ -37,12 +38,7 @@ def _actor_label(actor: User | None) -> str:
 def lock_chain(partner: Partner | int) -> AuditChainHead:
     """Take the partner's chain lock; the first lock of every writer that appends (see the module docstring).
     Held until the caller's transaction ends; taking it again in the same transaction is free."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("lock_chain() needs a transaction: the lock would end at once.")
-    partner_id = partner if isinstance(partner, int) else partner.pk
-    # The head row exists once per partner; creating it cannot race (ignore_conflicts), locking it serialises.
-    AuditChainHead.objects.bulk_create([AuditChainHead(partner_id=partner_id)], ignore_conflicts=True)
-    return AuditChainHead.objects.select_for_update().get(partner_id=partner_id)
+    return locks.lock_chain_head(partner if isinstance(partner, int) else partner.pk)
 
 
 @transaction.atomic

@@ -48,6 +48,7 @@ from partnerdesk.accounts.models import ContactPerson, User
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import tickets_visible_to
 
+from . import locks
 from .audit import append_entry, lock_chain
 from .choices import CONTACT_ROLES, AuditAction, Channel, RefusalReason
 from .models import ContactAuthorization
@@ -178,7 +179,7 @@ def _covering(
     ).order_by("pk")
     if lock:
         # NO KEY UPDATE: an audit row's foreign-key check (KEY SHARE) on these rows never waits for it.
-        candidates = candidates.select_for_update(no_key=True)
+        candidates = locks.locked_authorizations(candidates)
     rows = list(candidates)
     persons: dict[int, set[int]] = {}
     through = ContactAuthorization.contact_persons.through.objects.filter(

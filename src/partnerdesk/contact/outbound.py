@@ -21,6 +21,7 @@ from partnerdesk.accounts.validation import is_one_line, one_line
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message
 
+from . import locks
 from .audit import append_entry, lock_chain
 from .branding import LOGO_CID, effective_brand, render_end_customer
 from .choices import AuditAction, Channel, RefusalReason
@@ -157,7 +158,7 @@ def deliver_mail(mail_id: int) -> str:
     try:
         with transaction.atomic():
             lock_chain(mail.ticket.partner_id)
-            list(ContactAuthorization.objects.select_for_update(no_key=True).filter(pk=mail.authorization_id))
+            list(locks.locked_authorizations(ContactAuthorization.objects.filter(pk=mail.authorization_id)))
             if not _still_covers(mail.authorization_id, mail.contact_person_id, Channel.EMAIL):
                 _record_delivery(mail, EndCustomerMail.Status.REFUSED)
                 return EndCustomerMail.Status.REFUSED

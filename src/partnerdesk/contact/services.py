@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from partnerdesk.accounts import locks as account_locks
 from partnerdesk.accounts.choices import PARTNER_ROLES, Role
 from partnerdesk.accounts.masking import redact_for_vendor
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, User
@@ -29,6 +30,7 @@ from partnerdesk.accounts.validation import choose_one_of
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message, Ticket
 
+from . import locks
 from .audit import append_entry, lock_chain
 from .branding import brand_of
 from .choices import BRAND_ROLES, GRANT_ROLES, AppearAs, AuditAction, Channel
@@ -137,7 +139,7 @@ def revoke_authorization(*, acting_user: User, authorization: ContactAuthorizati
     _ensure_partner_staff_of(acting_user, authorization.partner_id, GRANT_ROLES)
     # The chain first, then the authorisation (audit.py): a send holding the chain finishes, then this wins.
     lock_chain(authorization.partner_id)
-    authorization = ContactAuthorization.objects.select_for_update(no_key=True).get(pk=authorization.pk)
+    authorization = locks.lock_authorization(authorization.pk)
     if authorization.revoked_at is not None:
         return authorization
     now = timezone.now()
@@ -166,7 +168,7 @@ def set_end_customer_name_revealed(*, acting_user: User, end_customer: EndCustom
     change writes its audit row in the same transaction (R9.4). No change, no row."""
     _ensure_partner_staff_of(acting_user, end_customer.partner_id, PARTNER_ROLES)
     lock_chain(end_customer.partner_id)  # first, before the end customer's row (audit.py)
-    end_customer = EndCustomer.objects.select_for_update(no_key=True).get(pk=end_customer.pk)
+    end_customer = account_locks.lock_end_customer(end_customer.pk)
     if end_customer.name_revealed == bool(revealed):
         return end_customer
     end_customer.name_revealed = bool(revealed)
@@ -194,7 +196,7 @@ def _editable_brand(acting_user: User) -> Brand:
         partner=acting_user.partner,
         defaults={"name": acting_user.partner.name, "sender_email": acting_user.partner.email},
     )
-    return Brand.objects.select_for_update().get(partner=acting_user.partner)
+    return locks.lock_brand(acting_user.partner.pk)
 
 
 def _checked_logo(upload: UploadedFile) -> tuple[bytes, str]:
