@@ -96,7 +96,12 @@ def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
 
 
 def attachments_visible_to(user: User, ticket: Ticket) -> QuerySet[Attachment]:
-    queryset = Attachment.objects.filter(ticket=ticket)
+    # The file name is masked per row with the ticket's end customer and its contact persons.
+    queryset = (
+        Attachment.objects.filter(ticket=ticket)
+        .select_related("ticket__end_customer__partner")
+        .prefetch_related("ticket__end_customer__contacts")
+    )
     if user.is_vendor:
         return queryset.filter(shared_with_vendor=True).exclude(kind=MessageKind.PARTNER_NOTE)
     return queryset.exclude(kind=MessageKind.VENDOR_NOTE)

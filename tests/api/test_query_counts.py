@@ -1,0 +1,101 @@
+"""Every list of the API takes the same number of queries with a row or with many (ARCHITECTURE convention 8,
+issue 9 item 9; R12.2). The lists are discovered from the OpenAPI document: a GET whose answer is a page
+(`items`) or an array. A discovered list without a factory in ROUTES fails, so no new list escapes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.test import Client
+
+from partnerdesk.accounts.choices import Role
+from tests import query_counts as qc
+from tests.query_counts import ListCase
+
+MESSAGE_OUT_N_PLUS_ONE = (
+    "MessageOut loads ticket, end customer and contacts per message (issue 9 item 9), fixed on branch hardening-contact"
+)
+VENDOR_ADMIN_AND_PARTNER = (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN)
+
+# GETs that answer one object but carry a list that grows with rows (not found by the schema walk).
+ALSO_LISTS = {
+    "/api/v1/audit-log/export": "the audit log as CSV",
+    "/api/v1/contracts/{contract_id}/usage": "per term, and one next-invoice line per ticket",
+}
+
+ROUTES: dict[str, ListCase] = {
+    "/api/v1/partners": ListCase(qc.grow_partners, roles=(Role.VENDOR_ADMIN, Role.SALES)),
+    "/api/v1/partners/{partner_id}/end-customers": ListCase(qc.grow_end_customers),
+    "/api/v1/users": ListCase(qc.grow_users, roles=VENDOR_ADMIN_AND_PARTNER),
+    "/api/v1/tokens": ListCase(qc.grow_tokens, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/api/v1/plans": ListCase(qc.grow_plans, roles=(Role.SALES, Role.PARTNER_ADMIN)),
+    "/api/v1/contracts": ListCase(qc.grow_contracts, roles=(Role.SALES, Role.PARTNER_ADMIN)),
+    "/api/v1/contracts/{contract_id}/events": ListCase(qc.grow_contract_events, roles=(Role.SALES, Role.PARTNER_ADMIN)),
+    "/api/v1/contracts/{contract_id}/usage": ListCase(qc.grow_usage, roles=(Role.SALES, Role.PARTNER_ADMIN)),
+    "/api/v1/tickets": ListCase(qc.grow_tickets, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/api/v1/tickets/{ticket_id}/history": ListCase(qc.grow_transitions),
+    "/api/v1/tickets/{ticket_id}/messages": ListCase(qc.grow_messages, xfail=MESSAGE_OUT_N_PLUS_ONE),
+    "/api/v1/tickets/{ticket_id}/attachments": ListCase(qc.grow_attachments),
+    "/api/v1/defects": ListCase(qc.grow_defects, roles=(Role.L1_AGENT, Role.L3_ENGINEER)),
+    "/api/v1/tickets/{ticket_id}/time-entries": ListCase(qc.grow_time_entries),
+    "/api/v1/tickets/{ticket_id}/time-entry-events": ListCase(qc.grow_time_entry_events),
+    "/api/v1/authorizations": ListCase(qc.grow_authorizations, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/api/v1/tickets/{ticket_id}/contacts": ListCase(qc.grow_contacts),
+    "/api/v1/tickets/{ticket_id}/end-customer-mails": ListCase(qc.grow_mails),
+    "/api/v1/audit-log": ListCase(qc.grow_audit_log, roles=VENDOR_ADMIN_AND_PARTNER),
+    "/api/v1/audit-log/export": ListCase(qc.grow_audit_log, roles=VENDOR_ADMIN_AND_PARTNER),
+}
+
+
+def _resolve(schema: dict, document: dict) -> dict:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    return schema
+
+
+def list_routes(document: dict) -> set[str]:
+    """Every GET whose 200 answer is an array or a page of `items`, and ALSO_LISTS."""
+    found = set()
+    for path, operations in document["paths"].items():
+        operation = operations.get("get")
+        if operation is None:
+            continue
+        content = (operation["responses"].get("200") or {}).get("content", {})
+        schema = _resolve(content.get("application/json", {}).get("schema", {}), document)
+        items = _resolve(schema.get("properties", {}).get("items", {}), document)
+        if schema.get("type") == "array" or items.get("type") == "array":
+            found.add(path)
+    return found | set(ALSO_LISTS)
+
+
+def _document() -> dict:
+    return json.loads(Client().get("/api/v1/openapi.json").content)
+
+
+@pytest.mark.django_db
+def test_r12_2_every_api_list_has_a_row_factory():
+    discovered = list_routes(_document())
+    assert "/api/v1/tickets" in discovered and "/api/v1/tickets/{ticket_id}/contacts" in discovered
+    missing = sorted(discovered - set(ROUTES))
+    assert not missing, f"list endpoints without a query-count factory in ROUTES: {missing}"
+    stale = sorted(set(ROUTES) - discovered)
+    assert not stale, f"ROUTES names endpoints that are no lists (any more): {stale}"
+
+
+def _cases() -> list:
+    cases = []
+    for path, case in ROUTES.items():
+        for role in case.roles:
+            marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
+            cases.append(pytest.param(path, role, marks=marks, id=f"{path.removeprefix('/api/v1/')}-{role}"))
+    return cases
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "role"), _cases())
+def test_r12_2_api_list_query_count_does_not_grow_with_rows(world, django_capture_on_commit_callbacks, path, role):
+    lw = qc.lists_world(world, django_capture_on_commit_callbacks)
+    url = re.sub(r"{(\w+)}", lambda m: str(lw.ids()[m.group(1)]), path)
+    qc.assert_does_not_grow(lw, ROUTES[path], role, url, qc.api_client)
