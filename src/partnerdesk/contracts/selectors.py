@@ -76,11 +76,13 @@ def contracts_covering(*, end_customer: EndCustomer, at: datetime | date | None 
 
 
 def included_units_left_on(contract: Contract, day: date) -> int:
-    """Included units left in the term containing ``day`` (the full grant if not materialised yet)."""
+    """Included units left in the term containing ``day`` (the full grant if not materialised yet).
+
+    Reads ``contract.terms`` (prefetch it when asking about several contracts)."""
     if day < contract.start_date:
         return 0
     index = pricing.term_index_on(contract.start_date, contract.term_months, day)
-    term = ContractTerm.objects.filter(contract=contract, index=index).first()
+    term = next((t for t in contract.terms.all() if t.index == index), None)
     if term is None:
         return contract.included_units_per_term
     return term.included_units_left
@@ -93,7 +95,7 @@ def default_contract_for(*, end_customer: EndCustomer, at: datetime | date | Non
     expires unused); else one without included time (S); else the oldest covering one; None if none.
     """
     day = day_of(at)
-    covering = list(contracts_covering(end_customer=end_customer, at=day))
+    covering = list(contracts_covering(end_customer=end_customer, at=day).prefetch_related("terms"))
     with_time_left = [c for c in covering if c.included_units_per_term and included_units_left_on(c, day) > 0]
     if with_time_left:
 

@@ -1,0 +1,127 @@
+"""Every list page takes the same number of queries with a row or with many (ARCHITECTURE convention 8,
+issue 9 item 9; R12.2). The pages are discovered from the URL resolver (as the isolation walker does);
+each is either measured here (PAGES, with a factory for its rows) or named in NOT_LISTS with the reason,
+which the test checks (a POST-only route answers GET with 405, a redirect with 302). A page in neither
+fails, so no new page escapes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from partnerdesk.accounts.choices import Role
+from tests import isolation
+from tests import query_counts as qc
+from tests.query_counts import ListCase
+
+POST_ONLY = "post"  # a form's target: GET is answered 405
+REDIRECT = "redirect"  # GET sends the user on to a list measured here
+NO_ROWS = "no rows"  # GET shows one object or a blank form, no stored rows
+
+NOT_LISTS: dict[str, tuple[str, str]] = {
+    "/language/": (POST_ONLY, "switches the language"),
+    "/profile/tokens/{token_id}/revoke/": (POST_ONLY, "revokes a token"),
+    "/end-customers/": (REDIRECT, "to the partner page or the partner list"),
+    "/partners/{partner_id}/end-customers/new/": (NO_ROWS, "a blank end-customer form with blank contact rows"),
+    "/users/{user_id}/active/": (POST_ONLY, "enables or disables a user"),
+    "/contracts/request/": (POST_ONLY, "sends a request to Sales"),
+    "/contracts/{contract_id}/cancel/": (POST_ONLY, "cancels a contract"),
+    "/contracts/{contract_id}/activate/": (POST_ONLY, "activates a contract"),
+    "/tickets/{ticket_id}/escalate/": (POST_ONLY, "escalates"),
+    "/tickets/{ticket_id}/hand-back/": (POST_ONLY, "hands back"),
+    "/tickets/{ticket_id}/resolve/": (POST_ONLY, "resolves"),
+    "/tickets/{ticket_id}/close/": (POST_ONLY, "closes"),
+    "/tickets/{ticket_id}/reopen/": (POST_ONLY, "reopens"),
+    "/tickets/{ticket_id}/state/": (POST_ONLY, "sets a first-level state"),
+    "/tickets/{ticket_id}/messages/": (POST_ONLY, "writes a message"),
+    "/tickets/{ticket_id}/attachments/": (POST_ONLY, "uploads a file"),
+    "/tickets/{ticket_id}/attachments/{attachment_id}/": (NO_ROWS, "downloads one file"),
+    "/tickets/{ticket_id}/defects/": (POST_ONLY, "links a defect"),
+    "/tickets/{ticket_id}/time/": (POST_ONLY, "books time"),
+    "/contact/authorizations/new/": (REDIRECT, "to the end customer's grant page"),
+    "/contact/authorizations/{authorization_id}/revoke/": (POST_ONLY, "revokes an authorisation"),
+    "/contact/tickets/{ticket_id}/mail/": (POST_ONLY, "sends a mail"),
+    "/contact/brand/": (NO_ROWS, "the partner's one brand"),
+}
+
+SALES_AND_PARTNER = (Role.SALES, Role.PARTNER_ADMIN)
+ADMINS = (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN)
+
+PAGES: dict[str, ListCase | tuple[ListCase, ...]] = {
+    "/": ListCase(qc.grow_security_log, roles=ADMINS),
+    "/profile/": ListCase(qc.grow_tokens, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/partners/": ListCase(qc.grow_partners, roles=(Role.VENDOR_ADMIN, Role.SALES)),
+    "/partners/{partner_id}/": ListCase(qc.grow_end_customers),
+    "/partners/{partner_id}/end-customers/{end_customer_id}/": ListCase(qc.grow_contacts, roles=(Role.PARTNER_ADMIN,)),
+    "/users/": ListCase(qc.grow_users, roles=ADMINS),
+    "/contracts/": ListCase(qc.grow_contracts, roles=SALES_AND_PARTNER),
+    "/contracts/new/": ListCase(qc.grow_form_choices, roles=(Role.SALES,)),
+    "/contracts/{contract_id}/": ListCase(qc.grow_contract_page, roles=(*SALES_AND_PARTNER, Role.L2_AGENT)),
+    "/plans/": ListCase(qc.grow_plans, roles=SALES_AND_PARTNER),
+    "/plans/new/": ListCase(qc.grow_partners, roles=(Role.SALES,)),
+    "/tickets/": ListCase(qc.grow_tickets, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/tickets/new/": ListCase(qc.grow_end_customers, roles=(Role.L1_AGENT,)),
+    "/tickets/{ticket_id}/": (
+        ListCase(qc.grow_ticket_page),
+        ListCase(qc.grow_first_level_page, roles=(Role.L1_AGENT,), setup=qc.first_level_ticket, name="first-level"),
+    ),
+    "/contact/authorizations/": ListCase(qc.grow_authorizations, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/contact/end-customers/{end_customer_id}/authorize/": ListCase(qc.grow_form_choices, roles=(Role.L1_AGENT,)),
+    "/contact/tickets/{ticket_id}/": ListCase(qc.grow_contact_page),
+    "/contact/audit-log/": ListCase(qc.grow_audit_log, roles=ADMINS),
+    "/contact/audit-log.csv": ListCase(qc.grow_audit_log, roles=ADMINS),
+}
+
+
+def _pages() -> set[str]:
+    return {
+        route.path
+        for route in isolation.page_routes()
+        if route.path not in isolation.PUBLIC_ROUTES
+        and not any(route.path.startswith(prefix) for prefix in isolation.EXCLUDED_PREFIXES)
+    }
+
+
+def test_r12_2_every_page_is_measured_or_named_as_no_list():
+    discovered = _pages()
+    assert "/tickets/" in discovered and "/contact/audit-log/" in discovered
+    missing = sorted(discovered - set(PAGES) - set(NOT_LISTS))
+    assert not missing, f"pages without a query-count factory in PAGES (or a reason in NOT_LISTS): {missing}"
+    stale = sorted((set(PAGES) | set(NOT_LISTS)) - discovered)
+    assert not stale, f"no such pages (any more): {stale}"
+    assert not set(PAGES) & set(NOT_LISTS)
+
+
+@pytest.mark.django_db
+def test_r12_2_pages_named_as_no_list_are_what_their_reason_says(world):
+    client = qc.page_client(world.user(Role.PARTNER_ADMIN))
+    for path, (kind, reason) in NOT_LISTS.items():
+        url = re.sub(r"{\w+}", "999999", path)
+        if kind == POST_ONLY:
+            assert client.get(url).status_code == 405, f"{path} ({reason}) is not POST-only"
+        elif kind == REDIRECT:
+            assert client.get(url).status_code == 302, f"{path} ({reason}) does not redirect"
+
+
+def _cases() -> list:
+    cases = []
+    for path, entry in PAGES.items():
+        for index, case in enumerate(entry if isinstance(entry, tuple) else (entry,)):
+            for role in case.roles:
+                marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
+                name = f"{path}-{case.name or role}" + (f"-{role}" if case.name else "")
+                cases.append(pytest.param(path, index, role, marks=marks, id=name))
+    return cases
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "index", "role"), _cases())
+def test_r12_2_page_query_count_does_not_grow_with_rows(world, django_capture_on_commit_callbacks, path, index, role):
+    entry = PAGES[path]
+    case = entry[index] if isinstance(entry, tuple) else entry
+    lw = qc.lists_world(world, django_capture_on_commit_callbacks)
+    if case.setup is not None:
+        case.setup(lw)
+    url = re.sub(r"{(\w+)}", lambda m: str(lw.ids()[m.group(1)]), path)
+    qc.assert_does_not_grow(lw, case, role, url, qc.page_client)
