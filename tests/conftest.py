@@ -106,3 +106,13 @@ def api_as(world: World) -> Any:
         return ApiClient(user)
 
     return make
+
+
+@pytest.fixture
+def full_world(world: World) -> World:
+    """The world with every app's objects for partner A and partner B (those of the isolation walk)."""
+    from tests import isolation
+
+    for extend in isolation.WORLD_EXTENSIONS:
+        extend(world)
+    return world

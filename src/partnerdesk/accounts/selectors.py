@@ -41,6 +41,8 @@ def get_visible_or_404(queryset: QuerySet[M], pk: object, *, user: User | None =
 
 
 def partners_visible_to(user: User) -> QuerySet[Partner]:
+    if not user.is_active:
+        return Partner.objects.none()
     if user.is_vendor:
         return Partner.objects.all()
     return Partner.objects.filter(pk=user.partner_id)
@@ -49,6 +51,8 @@ def partners_visible_to(user: User) -> QuerySet[Partner]:
 def end_customers_visible_to(user: User) -> QuerySet[EndCustomer]:
     """The vendor sees all end customers, but only as pseudonyms (the API masks them, R1.3)."""
     queryset = EndCustomer.objects.select_related("partner")
+    if not user.is_active:
+        return queryset.none()
     if user.is_vendor:
         return queryset
     return queryset.filter(partner_id=user.partner_id)
@@ -56,12 +60,14 @@ def end_customers_visible_to(user: User) -> QuerySet[EndCustomer]:
 
 def contact_persons_visible_to(user: User) -> QuerySet[ContactPerson]:
     """Contact persons are the partner's; the vendor sees none without authorisation (R9.1)."""
-    if user.is_vendor:
+    if user.is_vendor or not user.is_active:
         return ContactPerson.objects.none()
     return ContactPerson.objects.filter(end_customer__partner_id=user.partner_id)
 
 
 def users_visible_to(user: User) -> QuerySet[User]:
+    if not user.is_active:
+        return User.objects.none()
     if user.is_vendor:
         if user.role == Role.VENDOR_ADMIN:
             return User.objects.select_related("partner")
@@ -106,6 +112,8 @@ def search_end_customers(queryset: QuerySet[EndCustomer], text: str, *, user: Us
 
 
 def security_log_visible_to(user: User) -> QuerySet[SecurityLog]:
+    if not user.is_active:
+        return SecurityLog.objects.none()
     if user.is_vendor and user.role == Role.VENDOR_ADMIN:
         return SecurityLog.objects.select_related("user")
     if user.role == Role.PARTNER_ADMIN:

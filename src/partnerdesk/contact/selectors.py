@@ -149,6 +149,8 @@ def end_customer_mails_visible_to(user: User, ticket: Ticket) -> QuerySet[EndCus
     """The record of mail with the end customer: the partner's (full addresses); the vendor sees its status
     through the API's own schema, never the addresses."""
     queryset = EndCustomerMail.objects.filter(ticket=ticket).order_by("created_at", "pk")
+    if not user.is_active:
+        return queryset.none()
     if user.is_partner and user.partner_id == ticket.partner_id:
         return queryset
     if user.is_vendor and user.role in CONTACT_ROLES and tickets_visible_to(user).filter(pk=ticket.pk).exists():

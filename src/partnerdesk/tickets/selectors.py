@@ -86,7 +86,7 @@ def _end_customers_named_by(query: str, candidates: QuerySet[Ticket]) -> list[in
 def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
     """Partner: everything but the vendor's internal notes. Vendor: the thread, its own notes, and the
     first-level correspondence the partner shared at escalation; never partner-internal notes (R5.5, R5.9)."""
-    queryset = Message.objects.filter(ticket=ticket)
+    queryset = Message.objects.filter(ticket=ticket, ticket__in=tickets_visible_to(user))
     if user.is_vendor:
         return queryset.filter(
             Q(kind__in=[MessageKind.THREAD, MessageKind.VENDOR_NOTE])
@@ -98,7 +98,7 @@ def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
 def attachments_visible_to(user: User, ticket: Ticket) -> QuerySet[Attachment]:
     # The file name is masked per row with the ticket's end customer and its contact persons.
     queryset = (
-        Attachment.objects.filter(ticket=ticket)
+        Attachment.objects.filter(ticket=ticket, ticket__in=tickets_visible_to(user))
         .select_related("ticket__end_customer__partner")
         .prefetch_related("ticket__end_customer__contacts")
     )
@@ -109,13 +109,15 @@ def attachments_visible_to(user: User, ticket: Ticket) -> QuerySet[Attachment]:
 
 def defects_visible_to(user: User) -> QuerySet[ProductDefect]:
     """The vendor sees every defect; a partner those linked to its own tickets (R5.10)."""
+    if not user.is_active:
+        return ProductDefect.objects.none()
     if user.is_vendor:
         return ProductDefect.objects.all()
     return ProductDefect.objects.filter(tickets__partner_id=user.partner_id).distinct()
 
 
 def transitions_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketTransition]:
-    return TicketTransition.objects.filter(ticket=ticket).select_related("actor")
+    return TicketTransition.objects.filter(ticket=ticket, ticket__in=tickets_visible_to(user)).select_related("actor")
 
 
 def ticket_figures(user: User) -> dict[str, int]:
