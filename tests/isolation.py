@@ -2,7 +2,8 @@
 
 It discovers every API operation (from the OpenAPI document) and every page (from the URL resolver),
 and for every role calls each one with another tenant's ids, in the path and inside request bodies.
-Expected: 404 (405 for a page that does not take that method), and a database that has not changed.
+Expected: 404 (405 for a page that does not take that method), a database that has not changed, and one
+security-log row per refusal (R1.5).
 Routes without ids are read as each role and must not show another tenant's data.
 
 A route is covered when every id it takes has an entry in ID_KINDS; a route that is neither covered
@@ -21,11 +22,12 @@ from typing import Any
 
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from partnerdesk.accounts.choices import Role
-from partnerdesk.accounts.models import ApiToken, User
+from partnerdesk.accounts.choices import Role, SecurityEvent
+from partnerdesk.accounts.models import ApiToken, SecurityLog, User
 from partnerdesk.accounts.services import create_api_token
 
 ALL_ROLES = [
@@ -136,6 +138,23 @@ def database_fingerprint() -> str:
         digest.update(model._meta.label.encode())
         digest.update(json.dumps(rows, default=str, sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def refusals_logged(user: User) -> tuple[int, int]:
+    """The refused accesses logged for the user (R1.5): (rows, repeats counted).
+
+    A log that folds repeats of one user, route and minute into one row with a ``count`` reports the
+    same refusal as one more count instead of one more row; without that field both numbers are rows.
+    """
+    rows = SecurityLog.objects.filter(event=SecurityEvent.ACCESS_REFUSED, user=user)
+    if "count" not in {f.name for f in SecurityLog._meta.get_fields()}:
+        return rows.count(), rows.count()
+    return rows.count(), rows.aggregate(total=Sum("count"))["total"] or 0
+
+
+def refusals_logged_since(user: User, before: tuple[int, int]) -> int:
+    """How many refusals were logged since ``before``: new rows, or new counts when repeats fold into a row."""
+    return refusals_logged(user)[1] - before[1]
 
 
 # --- discovering routes --------------------------------------------------------------------------
@@ -355,6 +374,7 @@ def walk(
                 continue
             for what, url, payload in attempts:
                 before = database_fingerprint()
+                logged_before = refusals_logged(user)
                 if route.kind == "api":
                     statuses = [_send(client, route.method, url, payload, route.multipart).status_code]
                 else:
@@ -364,6 +384,11 @@ def walk(
                     findings.append(Finding(label, role, f"foreign {what} answered {statuses}, expected 404"))
                 if database_fingerprint() != before:
                     findings.append(Finding(label, role, f"foreign {what} changed the database"))
+                logged, refused = refusals_logged_since(user, logged_before), statuses.count(404)
+                if logged != refused:
+                    findings.append(
+                        Finding(label, role, f"foreign {what}: {logged} refusal(s) logged for {refused} refused (R1.5)")
+                    )
     uncovered = {f"{r.method} {r.path}" for r in routes} - exercised - {f.route for f in findings}
     for label in sorted(uncovered):
         findings.append(

@@ -6,7 +6,7 @@ import json
 from types import ModuleType
 
 import pytest
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.test import Client, override_settings
 from django.urls import include, path
 from ninja import NinjaAPI
@@ -85,3 +85,19 @@ def test_r1_1_walker_fails_on_a_route_with_an_unknown_id(world):
     with override_settings(ROOT_URLCONF=urls):
         findings, _ = isolation.walk(world, document=_document(Client()), urlconf=urls, only=lambda p: "gadget" in p)
     assert any("gadget_id" in f.problem for f in findings)
+
+
+def unlogged_page(request: HttpRequest, partner_id: int) -> HttpResponse:
+    if partner_id != request.user.partner_id:  # type: ignore[attr-defined]
+        raise Http404  # refused, but not through get_visible_or_404: nothing is logged
+    return HttpResponse("own partner")
+
+
+@pytest.mark.django_db
+def test_r1_5_walker_catches_a_refusal_that_is_not_logged(world):
+    urls = ModuleType("unlogged_urls")
+    urls.urlpatterns = [path("unlogged/<int:partner_id>/", unlogged_page)]  # type: ignore[attr-defined]
+    with override_settings(ROOT_URLCONF=urls):
+        findings, _ = isolation.walk(world, document={"paths": {}}, urlconf=urls, only=lambda p: "unlogged" in p)
+    assert findings, "the walker accepted a refusal without a security-log row"
+    assert all("refusal(s) logged" in f.problem and "(R1.5)" in f.problem for f in findings), findings

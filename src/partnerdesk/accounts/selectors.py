@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
@@ -38,6 +39,18 @@ def get_visible_or_404(queryset: QuerySet[M], pk: object, *, user: User | None =
                     kind=queryset.model._meta.label,
                 )
         raise Http404(_("Not found.")) from None
+
+
+def get_all_visible_or_404(queryset: QuerySet[M], pks: Iterable[object], *, user: User) -> list[M]:
+    """Fetch several ids from outside in one query; any foreign or missing one makes the whole request
+    a 404, with the refusal logged like that of a single id (R1.1, R1.5)."""
+    wanted = list(dict.fromkeys(pks))
+    found = {obj.pk: obj for obj in queryset.filter(pk__in=wanted)} if wanted else {}
+    for pk in wanted:
+        if pk not in found:
+            get_visible_or_404(queryset, pk, user=user)  # logs a foreign id, and raises
+            raise Http404(_("Not found."))
+    return [found[pk] for pk in wanted]
 
 
 def partners_visible_to(user: User) -> QuerySet[Partner]:

@@ -127,10 +127,9 @@ def grant_authorization(request: HttpRequest, payload: AuthorizationIn):  # type
         account_selectors.end_customers_visible_to(user), payload.end_customer_id, user=user
     )
     ticket = _ticket(request, payload.ticket_id) if payload.ticket_id is not None else None
-    person_ids = set(payload.contact_person_ids)
-    persons = list(account_selectors.contact_persons_visible_to(user).filter(pk__in=person_ids))
-    if len(persons) != len(person_ids):
-        raise Http404
+    persons = account_selectors.get_all_visible_or_404(
+        account_selectors.contact_persons_visible_to(user), payload.contact_person_ids, user=user
+    )
     authorization = services.grant_authorization(
         acting_user=user,
         end_customer=end_customer,

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -221,8 +221,12 @@ def escalate(request: HttpRequest, ticket_id: ObjectId, payload: EscalateIn):  #
             contract_selectors.contracts_visible_to(user), payload.contract_id, user=user
         )
     # Ids from outside are resolved first: another ticket's messages look like missing ones (404).
-    _all_visible(selectors.messages_visible_to(user, ticket), payload.shared_message_ids)
-    _all_visible(selectors.attachments_visible_to(user, ticket), payload.shared_attachment_ids)
+    account_selectors.get_all_visible_or_404(
+        selectors.messages_visible_to(user, ticket), payload.shared_message_ids, user=user
+    )
+    account_selectors.get_all_visible_or_404(
+        selectors.attachments_visible_to(user, ticket), payload.shared_attachment_ids, user=user
+    )
     ticket = services.escalate(
         acting_user=user,
         ticket=ticket,
@@ -233,11 +237,6 @@ def escalate(request: HttpRequest, ticket_id: ObjectId, payload: EscalateIn):  #
         note=payload.note,
     )
     return _reload(request, ticket)
-
-
-def _all_visible(queryset: Any, ids: list[int]) -> None:
-    if ids and queryset.filter(pk__in=set(ids)).count() != len(set(ids)):
-        raise Http404
 
 
 class HandBackIn(Strict):
