@@ -1,0 +1,57 @@
+"""Side effects leave only after commit (ARCHITECTURE convention 2): for every ``transaction.on_commit`` in the
+source there is a test in tests/<app>/test_rollback.py whose transaction raises after the service call and
+which asserts that no mail was sent and no notification left behind (and, first, that the committed path
+does send, so the test can fail). The sites are discovered from the source; one without a test fails here.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import partnerdesk
+
+SOURCE = Path(partnerdesk.__file__).parent
+
+ROLLBACK_TESTS = {
+    "contracts/services.py:request_individual_contract": "tests.contracts.test_rollback:"
+    + "test_r2_2_individual_contract_request_rolled_back_sends_sales_no_mail",
+    "contracts/ledger.py:_record_thresholds": "tests.contracts.test_rollback:"
+    + "test_r4_9_quota_threshold_rolled_back_sends_no_mail_and_leaves_no_notification",
+    "contact/outbound.py:send_mail_to_end_customer.act": "tests.contact.test_rollback:"
+    + "test_r9_3_mail_to_end_customer_rolled_back_is_neither_sent_nor_recorded",
+    "contact/services.py:record_end_customer_reply": "tests.contact.test_rollback:"
+    + "test_r9_5_end_customer_reply_rolled_back_tells_the_partner_nothing",
+    "tickets/services.py:notify_breach_risks": "tests.tickets.test_rollback:"
+    + "test_r6_3_breach_risk_rolled_back_sends_no_mail_and_leaves_no_notice",
+}
+
+
+def on_commit_sites() -> set[str]:
+    """`app/module.py:function` (nested ones as `outer.inner`) of every function that registers an on_commit."""
+    sites: set[str] = set()
+
+    def visit(node: ast.AST, module: str, qualname: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                visit(child, module, f"{qualname}.{child.name}" if qualname else child.name)
+                continue
+            if isinstance(child, ast.Attribute) and child.attr == "on_commit":
+                sites.add(f"{module}:{qualname}")
+            visit(child, module, qualname)
+
+    for path in SOURCE.rglob("*.py"):
+        visit(ast.parse(path.read_text(encoding="utf-8")), path.relative_to(SOURCE).as_posix(), "")
+    return sites
+
+
+def test_every_on_commit_side_effect_has_a_rollback_test():
+    sites = on_commit_sites()
+    assert "contracts/ledger.py:_record_thresholds" in sites
+    missing = sorted(sites - set(ROLLBACK_TESTS))
+    assert not missing, f"on_commit side effects without a rollback test: {missing}"
+    assert not sorted(set(ROLLBACK_TESTS) - sites), "ROLLBACK_TESTS names sites that no longer exist"
+    for test in ROLLBACK_TESTS.values():
+        module, name = test.split(":")
+        assert callable(getattr(importlib.import_module(module), name, None)), f"no such test: {test}"
