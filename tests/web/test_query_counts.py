@@ -109,7 +109,7 @@ def _cases() -> list:
     for path, entry in PAGES.items():
         for index, case in enumerate(entry if isinstance(entry, tuple) else (entry,)):
             for role in case.roles:
-                marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
+                marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=case.xfail)] if case.xfail else []
                 name = f"{path}-{case.name or role}" + (f"-{role}" if case.name else "")
                 cases.append(pytest.param(path, index, role, marks=marks, id=name))
     return cases
