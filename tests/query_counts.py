@@ -383,7 +383,6 @@ class ListCase:
 
     grow: Grow
     roles: tuple[str, ...] = (Role.PARTNER_ADMIN, Role.L2_AGENT)
-    xfail: str = ""
     setup: Callable[[ListsWorld], None] | None = None  # e.g. ask about another ticket
     name: str = ""
 
