@@ -96,12 +96,7 @@ def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
 
 
 def attachments_visible_to(user: User, ticket: Ticket) -> QuerySet[Attachment]:
-    # The file name is masked per row with the ticket's end customer and its contact persons.
-    queryset = (
-        Attachment.objects.filter(ticket=ticket, ticket__in=tickets_visible_to(user))
-        .select_related("ticket__end_customer__partner")
-        .prefetch_related("ticket__end_customer__contacts")
-    )
+    queryset = Attachment.objects.filter(ticket=ticket, ticket__in=tickets_visible_to(user))
     if user.is_vendor:
         return queryset.filter(shared_with_vendor=True).exclude(kind=MessageKind.PARTNER_NOTE)
     return queryset.exclude(kind=MessageKind.VENDOR_NOTE)
