@@ -140,21 +140,16 @@ def database_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def refusals_logged(user: User) -> tuple[int, int]:
-    """The refused accesses logged for the user (R1.5): (rows, repeats counted).
+def refusals_logged(user: User) -> int:
+    """The refused accesses logged for the user (R1.5).
 
-    A log that folds repeats of one user, route and minute into one row with a ``count`` reports the
-    same refusal as one more count instead of one more row; without that field both numbers are rows.
+    Where the log folds repeats of one user, route and minute into one row with a ``count``, a refusal adds
+    one to a count instead of a row: so this sums the counts, or counts the rows when there is no such field.
     """
     rows = SecurityLog.objects.filter(event=SecurityEvent.ACCESS_REFUSED, user=user)
     if "count" not in {f.name for f in SecurityLog._meta.get_fields()}:
-        return rows.count(), rows.count()
-    return rows.count(), rows.aggregate(total=Sum("count"))["total"] or 0
-
-
-def refusals_logged_since(user: User, before: tuple[int, int]) -> int:
-    """How many refusals were logged since ``before``: new rows, or new counts when repeats fold into a row."""
-    return refusals_logged(user)[1] - before[1]
+        return rows.count()
+    return rows.aggregate(total=Sum("count"))["total"] or 0
 
 
 # --- discovering routes --------------------------------------------------------------------------
@@ -384,7 +379,7 @@ def walk(
                     findings.append(Finding(label, role, f"foreign {what} answered {statuses}, expected 404"))
                 if database_fingerprint() != before:
                     findings.append(Finding(label, role, f"foreign {what} changed the database"))
-                logged, refused = refusals_logged_since(user, logged_before), statuses.count(404)
+                logged, refused = refusals_logged(user) - logged_before, statuses.count(404)
                 if logged != refused:
                     findings.append(
                         Finding(label, role, f"foreign {what}: {logged} refusal(s) logged for {refused} refused (R1.5)")
