@@ -328,6 +328,10 @@ def test_r1_5_partner_admin_cannot_re_enable_a_user_the_vendor_disabled_in_the_a
     assert "only the vendor can enable it again" in response.content.decode()
     agent.refresh_from_db()
     assert not agent.is_active
+    # The list offers no "Enable" it would refuse; it says who disabled the user.
+    listing = page.get("/users/").content.decode()
+    assert "disabled by the vendor" in listing
+    assert f'action="/users/{agent.pk}/active/"' in listing and ">Enable</button>" not in listing
 
 
 @pytest.mark.django_db

@@ -230,7 +230,9 @@ def users(request: HttpRequest) -> HttpResponse:
     queryset = selectors.users_visible_to(user)
     if query:
         queryset = queryset.filter(email__icontains=query)
-    return render(request, "web/users.html", {"page": _page(request, queryset), "q": query})
+    page = _page(request, queryset.select_related("partner", "disabled_by"))
+    rows = [(u, services.may_enable(acting_user=user, user=u)) for u in page]
+    return render(request, "web/users.html", {"page": page, "rows": rows, "q": query})
 
 
 @login_required
