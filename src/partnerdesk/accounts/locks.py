@@ -8,7 +8,6 @@ takes KEY SHARE on them, which NO KEY UPDATE does not block (see ``contact.audit
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max
 
 from .models import EndCustomer, Partner, User
 
@@ -16,12 +15,6 @@ from .models import EndCustomer, Partner, User
 def _in_transaction(what: str) -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"{what} needs a transaction")
-
-
-def next_partner_number() -> int:
-    """The next partner number, with the partner rows locked so two creators do not take the same one."""
-    _in_transaction("next_partner_number")
-    return (Partner.objects.select_for_update(of=("self",)).aggregate(m=Max("number"))["m"] or 0) + 1
 
 
 def lock_partner(partner_id: int, *, no_key: bool = False) -> Partner:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,16 +37,28 @@ def _clean(instance: Any, exclude: Iterable[str] = ()) -> None:
 # --- partners -----------------------------------------------------------------------------------
 
 
+# Two creators may read the same highest number; the unique constraint decides and the loser takes the next.
+_NUMBERING_ATTEMPTS = 20
+
+
 @transaction.atomic
 def create_partner(*, acting_user: User, name: str, **fields: Any) -> Partner:
+    """A new partner; without a number given it gets the next free one, also under parallel creation."""
     ensure_role(acting_user, Role.VENDOR_ADMIN, Role.SALES)
-    number = fields.pop("number", None)
-    if number is None:
-        number = locks.next_partner_number()
-    partner = Partner(name=name, number=number, **fields)
-    _clean(partner)
-    partner.save()
-    return partner
+    given = fields.pop("number", None)
+    for _attempt in range(_NUMBERING_ATTEMPTS):
+        number = given if given is not None else (Partner.objects.aggregate(m=Max("number"))["m"] or 0) + 1
+        partner = Partner(name=name, number=number, **fields)
+        _clean(partner, exclude=() if given is not None else ("number",))  # a free number: the insert decides
+        try:
+            with transaction.atomic():  # a savepoint: a lost race rolls back only this insert
+                partner.save()
+        except IntegrityError:
+            if given is not None or not Partner.objects.filter(number=number).exists():
+                raise
+            continue
+        return partner
+    raise ValidationError({"number": _("No free partner number was found; try again.")})
 
 
 @transaction.atomic
