@@ -29,6 +29,7 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/contracts/{contract_id}/cancel/": (POST_ONLY, "cancels a contract"),
     "/contracts/{contract_id}/activate/": (POST_ONLY, "activates a contract"),
     "/tickets/{ticket_id}/escalate/": (POST_ONLY, "escalates"),
+    "/tickets/{ticket_id}/time/{time_entry_id}/delete/": (POST_ONLY, "deletes a time entry"),
     "/tickets/{ticket_id}/hand-back/": (POST_ONLY, "hands back"),
     "/tickets/{ticket_id}/resolve/": (POST_ONLY, "resolves"),
     "/tickets/{ticket_id}/return/": (POST_ONLY, "returns the ticket to the vendor"),

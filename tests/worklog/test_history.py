@@ -96,3 +96,35 @@ def test_r1_1_history_is_seen_only_by_those_who_see_the_ticket(world, agent, l_c
     assert own.status_code == 200 and [e["kind"] for e in own.json()["items"]] == ["booked"]
     outsider = world.outsider[Role.PARTNER_ADMIN]
     assert selectors.time_entry_events_visible_to(outsider, ticket).count() == 0
+
+
+def test_r4_7_agent_takes_back_a_mistaken_entry_on_the_ticket_page_and_the_page_shows_the_trace(
+    world, agent, l_contract, client
+):
+    ticket = escalated_ticket(l_contract)
+    entry = book(agent, ticket, 45)
+    client.force_login(agent, backend="partnerdesk.accounts.backends.OrganisationAwareBackend")
+    response = client.post(f"/tickets/{ticket.pk}/time/{entry.pk}/delete/", follow=True)
+    assert response.status_code == 200
+    assert not TimeEntry.objects.filter(pk=entry.pk).exists()
+    assert l_contract.terms.get().included_units_used == 0
+    page = response.content.decode()
+    assert "Deleted" in page and f"#{entry.pk}" in page
+
+
+def test_r4_7_invoiced_entry_cannot_be_deleted_from_the_page(world, agent, l_contract, client):
+    ticket = escalated_ticket(l_contract)
+    entry = book(agent, ticket, 45)
+    TimeEntry.objects.filter(pk=entry.pk).update(invoiced_at=ago(hours=1))
+    client.force_login(agent, backend="partnerdesk.accounts.backends.OrganisationAwareBackend")
+    response = client.post(f"/tickets/{ticket.pk}/time/{entry.pk}/delete/", follow=True)
+    assert TimeEntry.objects.filter(pk=entry.pk).exists()
+    assert "invoiced" in response.content.decode()
+
+
+def test_r4_1_partner_cannot_delete_vendor_time(world, agent, l_contract, client):
+    ticket = escalated_ticket(l_contract)
+    entry = book(agent, ticket, 45)
+    client.force_login(world.user(Role.PARTNER_ADMIN), backend="partnerdesk.accounts.backends.OrganisationAwareBackend")
+    client.post(f"/tickets/{ticket.pk}/time/{entry.pk}/delete/")
+    assert TimeEntry.objects.filter(pk=entry.pk).exists()

@@ -20,6 +20,7 @@ from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.web.errors import add_service_errors, flash_refusal
 from partnerdesk.web.params import object_id, object_ids
 from partnerdesk.worklog import selectors as worklog_selectors
+from partnerdesk.worklog.choices import TIME_BOOKING_ROLES
 from partnerdesk.worklog.forms import TimeEntryForm
 
 from . import selectors, services
@@ -137,6 +138,8 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "hand_back_form": HandBackForm() if user.is_vendor else None,
         "minutes_left": support_minutes_left(ticket.due_at, now),
         "time_entries": worklog_selectors.time_entries_visible_to(user).filter(ticket=ticket),
+        "time_events": worklog_selectors.time_entry_events_visible_to(user, ticket).order_by("-at", "-pk")[:20],
+        "may_book": user.is_vendor and user.role in TIME_BOOKING_ROLES,
         "time_form": TimeEntryForm(initial={"started_at": timezone.localtime(now).replace(second=0, microsecond=0)})
         if user.is_vendor and user.role in services.VENDOR_WORKERS and ticket.is_escalated
         else None,

@@ -60,6 +60,11 @@ urlpatterns = [
     ),
     path("tickets/<id:ticket_id>/defects/", ticket_views.ticket_defect, name="ticket_defect"),
     path("tickets/<id:ticket_id>/time/", worklog_views.ticket_time, name="ticket_time"),
+    path(
+        "tickets/<id:ticket_id>/time/<id:time_entry_id>/delete/",
+        worklog_views.ticket_time_delete,
+        name="ticket_time_delete",
+    ),
     # end-customer contact, audit log, brand (partnerdesk.contact)
     path("contact/authorizations/", contact_views.authorization_list, name="contact_authorizations"),
     path("contact/authorizations/new/", contact_views.authorization_start, name="contact_authorize_start"),

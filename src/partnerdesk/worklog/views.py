@@ -15,7 +15,7 @@ from partnerdesk.accounts.models import User
 from partnerdesk.tickets.selectors import tickets_visible_to
 from partnerdesk.web.errors import flash_form_errors, flash_refusal
 
-from . import services
+from . import selectors, services
 from .forms import TimeEntryForm
 
 
@@ -35,4 +35,21 @@ def ticket_time(request: HttpRequest, ticket_id: int) -> HttpResponse:
         flash_refusal(request, error)
     else:
         messages.success(request, _("Time booked."))
+    return redirect("web:ticket", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_time_delete(request: HttpRequest, ticket_id: int, time_entry_id: int) -> HttpResponse:
+    """Take back an entry booked by mistake (its units return to the term; the history keeps it, R4.7)."""
+    user: User = request.user  # type: ignore[assignment]
+    ticket = account_selectors.get_visible_or_404(tickets_visible_to(user), ticket_id, user=user)
+    entries = selectors.time_entries_visible_to(user).filter(ticket=ticket)
+    entry = account_selectors.get_visible_or_404(entries, time_entry_id, user=user)
+    try:
+        services.delete_time_entry(acting_user=user, entry=entry)
+    except (ValidationError, PermissionDenied) as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, _("Time entry deleted."))
     return redirect("web:ticket", ticket_id=ticket.pk)
