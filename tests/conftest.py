@@ -116,3 +116,14 @@ def full_world(world: World) -> World:
     for extend in isolation.WORLD_EXTENSIONS:
         extend(world)
     return world
+
+
+@pytest.fixture
+def run_worker(db: Any) -> Any:
+    """`run_worker()`: one round of the outbox worker (nothing is sent from a request any more)."""
+    from partnerdesk.outbox.delivery import deliver_due
+
+    def run(**kwargs: Any) -> Any:
+        return deliver_due(**kwargs)
+
+    return run

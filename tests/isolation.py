@@ -410,3 +410,7 @@ _tickets_isolation.register(sys.modules[__name__])
 from tests.contact import isolation_world as _contact_isolation  # noqa: E402
 
 _contact_isolation.register(sys.modules[__name__])
+
+from tests.outbox import isolation_world as _outbox_isolation  # noqa: E402
+
+_outbox_isolation.register(sys.modules[__name__])

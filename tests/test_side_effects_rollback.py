@@ -1,5 +1,5 @@
-"""Side effects leave only after commit (ARCHITECTURE convention 2): for every ``transaction.on_commit`` in the
-source there is a test in tests/<app>/test_rollback.py whose transaction raises after the service call and
+"""Side effects leave only after commit (ARCHITECTURE conventions 2 and 19): for every ``transaction.on_commit``
+and every outbox ``enqueue`` in the source there is a test in tests/<app>/test_rollback.py whose transaction raises after the service call and
 which asserts that no mail was sent and no notification left behind (and, first, that the committed path
 does send, so the test can fail). The sites are discovered from the source; one without a test fails here.
 """
@@ -17,15 +17,19 @@ SOURCE = Path(partnerdesk.__file__).parent
 ROLLBACK_TESTS = {
     "contracts/services.py:request_individual_contract": "tests.contracts.test_rollback:"
     + "test_r2_2_individual_contract_request_rolled_back_sends_sales_no_mail",
-    "contracts/ledger.py:_record_thresholds": "tests.contracts.test_rollback:"
+    "contracts/ledger.py:enqueue_quota_mails": "tests.contracts.test_rollback:"
+    + "test_r4_9_quota_threshold_rolled_back_sends_no_mail_and_leaves_no_notification",
+    "contracts/mail.py:enqueue_mails": "tests.contracts.test_rollback:"
     + "test_r4_9_quota_threshold_rolled_back_sends_no_mail_and_leaves_no_notification",
     "contact/outbound.py:send_mail_to_end_customer.act": "tests.contact.test_rollback:"
     + "test_r9_3_mail_to_end_customer_rolled_back_is_neither_sent_nor_recorded",
-    "contact/services.py:record_end_customer_reply": "tests.contact.test_rollback:"
+    "contact/services.py:notify_partner_of_reply": "tests.contact.test_rollback:"
     + "test_r9_5_end_customer_reply_rolled_back_tells_the_partner_nothing",
-    "tickets/services.py:notify_breach_risks": "tests.tickets.test_rollback:"
+    "tickets/services.py:_enqueue_breach_risk_mail": "tests.tickets.test_rollback:"
     + "test_r6_3_breach_risk_rolled_back_sends_no_mail_and_leaves_no_notice",
 }
+# Calls that write a side effect into the caller's transaction (the outbox) count as sites too.
+ENQUEUE_NAMES = {"enqueue", "enqueue_mails"}
 
 
 def on_commit_sites() -> set[str]:
@@ -39,6 +43,10 @@ def on_commit_sites() -> set[str]:
                 continue
             if isinstance(child, ast.Attribute) and child.attr == "on_commit":
                 sites.add(f"{module}:{qualname}")
+            if isinstance(child, ast.Call) and not module.startswith("outbox/"):
+                called = getattr(child.func, "attr", None) or getattr(child.func, "id", None)
+                if called in ENQUEUE_NAMES:
+                    sites.add(f"{module}:{qualname}")
             visit(child, module, qualname)
 
     for path in SOURCE.rglob("*.py"):
@@ -48,7 +56,7 @@ def on_commit_sites() -> set[str]:
 
 def test_every_on_commit_side_effect_has_a_rollback_test():
     sites = on_commit_sites()
-    assert "contracts/ledger.py:_record_thresholds" in sites
+    assert "contracts/ledger.py:enqueue_quota_mails" in sites
     missing = sorted(sites - set(ROLLBACK_TESTS))
     assert not missing, f"on_commit side effects without a rollback test: {missing}"
     assert not sorted(set(ROLLBACK_TESTS) - sites), "ROLLBACK_TESTS names sites that no longer exist"

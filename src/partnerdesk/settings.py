@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "partnerdesk.accounts",
+    "partnerdesk.outbox",
     "partnerdesk.api",
     "partnerdesk.web",
     "partnerdesk.contracts",
@@ -236,13 +237,28 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
+# The embedded default: with no EMAIL_HOST, mail goes into files under the data folder (the outbox page
+# shows them); with one, over SMTP. EMAIL_BACKEND overrides both.
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "support@groupios.example")
+
+# The outbox (partnerdesk.outbox): retries with exponential backoff, recovery of crashed sends, pruning.
+PARTNERDESK_OUTBOX_MAX_ATTEMPTS = envint("PARTNERDESK_OUTBOX_MAX_ATTEMPTS", 8)
+PARTNERDESK_OUTBOX_RETRY_SECONDS = envint("PARTNERDESK_OUTBOX_RETRY_SECONDS", 60)
+PARTNERDESK_OUTBOX_MAX_BACKOFF_SECONDS = envint("PARTNERDESK_OUTBOX_MAX_BACKOFF_SECONDS", 3600)
+PARTNERDESK_OUTBOX_SENDING_TIMEOUT_SECONDS = envint("PARTNERDESK_OUTBOX_SENDING_TIMEOUT_SECONDS", 600)
+PARTNERDESK_OUTBOX_KEEP_SENT_DAYS = envint("PARTNERDESK_OUTBOX_KEEP_SENT_DAYS", 30)
+PARTNERDESK_WORKER_INTERVAL_SECONDS = envint("PARTNERDESK_WORKER_INTERVAL_SECONDS", 5)
 
 TASKS = {
     "default": {

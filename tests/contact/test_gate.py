@@ -16,6 +16,7 @@ from partnerdesk.contact.choices import AuditAction, Channel, RefusalReason
 from partnerdesk.contact.gate import ContactRefused, authorize_contact, perform_contact
 from partnerdesk.contact.models import AuditEntry, EndCustomerMail
 from partnerdesk.contact.outbound import send_mail_to_end_customer
+from partnerdesk.outbox.delivery import deliver_due
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message
 
@@ -42,7 +43,9 @@ class Path:
     def act(self, permit: Any) -> Any:
         if self.channel == Channel.EMAIL:
             with self.capture(execute=True):
-                return send_mail_to_end_customer(permit=permit, subject="Your VPN", body="Please restart the node.")
+                mail = send_mail_to_end_customer(permit=permit, subject="Your VPN", body="Please restart the node.")
+            deliver_due()  # the outbox worker's round
+            return mail
 
         def schedule(moment: Any) -> Message:
             # Stands for the channel's own record (a callback, an invitation, a session).

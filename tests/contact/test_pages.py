@@ -11,6 +11,7 @@ from django.utils import timezone
 from partnerdesk.accounts.choices import Role
 from partnerdesk.contact.choices import AuditAction
 from partnerdesk.contact.models import AuditEntry, Brand, ContactAuthorization, EndCustomerMail
+from partnerdesk.outbox.delivery import deliver_due
 
 from .conftest import PNG
 
@@ -152,6 +153,8 @@ def test_r9_3_vendor_writes_from_the_page_only_with_authorisation(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, data, follow=True)
     assert "The mail is on its way." in response.content.decode()
+    assert EndCustomerMail.objects.get().status == "queued" and smtp_server.envelopes == []
+    deliver_due()  # the outbox worker's round
     assert EndCustomerMail.objects.get().status == "sent" and len(smtp_server.envelopes) == 1
 
 

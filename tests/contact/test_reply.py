@@ -11,6 +11,7 @@ from partnerdesk.contact.choices import AuditAction, Channel, RefusalReason
 from partnerdesk.contact.gate import ContactRefused, authorize_contact
 from partnerdesk.contact.models import AuditEntry, EndCustomerMail
 from partnerdesk.contact.outbound import send_mail_to_end_customer
+from partnerdesk.outbox.delivery import deliver_due
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message
 from partnerdesk.tickets.selectors import messages_visible_to
@@ -23,12 +24,14 @@ REPLY = "Danke, läuft wieder.\n\nJens Hansen\nTel.: 0431 555 0123\nBäckerei Ha
 def _vendor_mail(cw, capture):
     permit = authorize_contact(acting_user=cw.agent, ticket=cw.ticket, contact_person=cw.person, channel=Channel.EMAIL)
     with capture(execute=True):
-        return send_mail_to_end_customer(permit=permit, subject="VPN", body="Bitte neu starten.")
+        mail = send_mail_to_end_customer(permit=permit, subject="VPN", body="Bitte neu starten.")
+    deliver_due()
+    return mail
 
 
 def _reply(cw, capture, in_reply_to, message_id="<r1@hansen.example>"):
     with capture(execute=True):
-        return services.record_end_customer_reply(
+        reply = services.record_end_customer_reply(
             ticket=cw.ticket,
             from_address="Jens Hansen <JENS@hansen.example>",
             subject="Re: VPN",
@@ -36,6 +39,8 @@ def _reply(cw, capture, in_reply_to, message_id="<r1@hansen.example>"):
             message_id=message_id,
             in_reply_to=in_reply_to,
         )
+    deliver_due()  # the worker sends the partner's notice
+    return reply
 
 
 def test_r9_5_reply_to_an_authorised_mail_goes_to_the_ticket_and_the_partner_is_told(

@@ -97,9 +97,13 @@ def test_r2_2_contract_overrides_plan_values_and_keeps_them_when_the_plan_change
     assert contract.terms.get().included_units_granted == 40
 
 
-def test_r2_2_partner_admin_requests_an_individual_contract_by_mail(world, django_capture_on_commit_callbacks):
+def test_r2_2_partner_admin_requests_an_individual_contract_by_mail(
+    world, django_capture_on_commit_callbacks, run_worker
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.request_individual_contract(acting_user=world.user(Role.PARTNER_ADMIN), message="We need 20 h.")
+    assert not mail.outbox  # written to the outbox; the worker sends it
+    run_worker()
     (message,) = mail.outbox
     assert message.to == ["sales@groupios.com"]
     assert "We need 20 h." in message.body
@@ -418,22 +422,26 @@ def test_r4_8_ledger_invariant_holds_for_random_bookings_and_total_matches_refer
 
 
 def test_r4_9_partner_admins_and_sales_are_told_at_75_and_100_percent_once(
-    world, agent, l_contract, django_capture_on_commit_callbacks
+    world, agent, l_contract, django_capture_on_commit_callbacks, run_worker
 ):
     ticket = escalated_ticket(l_contract)
     with django_capture_on_commit_callbacks(execute=True):
         book(agent, ticket, 345)  # 23 units: 71 %
+    run_worker()
     assert not mail.outbox
     with django_capture_on_commit_callbacks(execute=True):
         book(agent, ticket, 15)  # 24 units: 75 %
+    run_worker()
     assert {tuple(m.to) for m in mail.outbox} == {("partner_admin@a.example",), ("sales@vendor.example",)}
     assert "75%" in mail.outbox[0].subject
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         book(agent, ticket, 15)
+    run_worker()
     assert not mail.outbox
     with django_capture_on_commit_callbacks(execute=True):
         book(agent, ticket, 600)  # crosses 100 %
+    run_worker()
     assert len(mail.outbox) == 2 and "100%" in mail.outbox[0].subject
     assert list(QuotaNotification.objects.values_list("threshold", flat=True).order_by("threshold")) == [75, 100]
 

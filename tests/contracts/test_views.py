@@ -183,11 +183,14 @@ def test_r2_2_partner_sees_public_and_own_individual_plans_only(world):
     assert b"89.00" in content and b"149.00" in content
 
 
-def test_r2_2_partner_admin_requests_an_individual_contract_on_the_page(world, django_capture_on_commit_callbacks):
+def test_r2_2_partner_admin_requests_an_individual_contract_on_the_page(
+    world, django_capture_on_commit_callbacks, run_worker
+):
     client = logged_in(world.user(Role.PARTNER_ADMIN))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/contracts/request/", {"message": "We need 30 hours a year."})
     assert response.status_code == 302
+    run_worker()
     assert mail.outbox[0].to == ["sales@groupios.com"]
 
 

@@ -268,7 +268,7 @@ def test_r5_9_messages_on_closed_tickets_are_refused(world, ticket):
 
 
 def test_r6_3_breach_risk_raises_a_notification_once(
-    world, l_contract, ticket, mailoutbox, django_capture_on_commit_callbacks
+    world, l_contract, ticket, mailoutbox, django_capture_on_commit_callbacks, run_worker
 ):
     ticket = _escalate(world, ticket)
     assert services.notify_breach_risks(now=ticket.escalated_at) == 0  # hours away
@@ -276,6 +276,7 @@ def test_r6_3_breach_risk_raises_a_notification_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.notify_breach_risks(now=near) == 1
         assert services.notify_breach_risks(now=near) == 0
+    run_worker()
     assert len(mailoutbox) == 1
     assert world.user(Role.L2_AGENT).email in mailoutbox[0].to
     assert f"#{ticket.pk}" in mailoutbox[0].subject

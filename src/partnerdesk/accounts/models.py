@@ -235,6 +235,11 @@ class User(AbstractUser):
     def is_partner(self) -> bool:
         return self.organisation == OrganisationKind.PARTNER
 
+    @property
+    def is_vendor_admin(self) -> bool:
+        """Asked by apps of accounts' own layer (the outbox), which may not import the roles."""
+        return self.is_active and self.organisation == OrganisationKind.VENDOR and self.role == Role.VENDOR_ADMIN
+
     def has_role(self, *roles: str) -> bool:
         return self.is_active and self.role in roles
 

@@ -12,12 +12,15 @@ from email.utils import formataddr, make_msgid
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerdesk.accounts.masking import redact_for_vendor
 from partnerdesk.accounts.validation import is_one_line, one_line
+from partnerdesk.outbox.choices import Outcome
+from partnerdesk.outbox.delivery import register_check, register_outcome
+from partnerdesk.outbox.models import OutboxMessage
+from partnerdesk.outbox.services import enqueue
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message
 
@@ -27,6 +30,9 @@ from .branding import LOGO_CID, effective_brand, render_end_customer
 from .choices import AuditAction, Channel, RefusalReason
 from .gate import ContactMoment, ContactPermit, ContactRefused, _still_covers, perform_contact
 from .models import ContactAuthorization, EndCustomerMail
+
+OUTBOX_KIND = "end_customer_mail"
+REFERENCE_PREFIX = "contact.EndCustomerMail:"
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +62,7 @@ def send_mail_to_end_customer(*, permit: ContactPermit, subject: str, body: str)
     """The vendor writes to an end customer from a ticket (R9.3, R9.6).
 
     Re-checked at the moment of sending (`perform_contact`). Records the ticket message (contact data
-    masked, visible to both sides) and the full mail (the partner's record), and sends after commit, From
+    masked, visible to both sides) and the full mail (the partner's record), and writes it to the outbox, From
     the partner's brand when the partner chose "in the partner's name", else from the vendor's support
     address. Refused: nothing is recorded or sent, and the attempt is in the audit log.
     """
@@ -92,7 +98,13 @@ def send_mail_to_end_customer(*, permit: ContactPermit, subject: str, body: str)
             body=body,
             status=EndCustomerMail.Status.QUEUED,
         )
-        transaction.on_commit(lambda: deliver_mail(mail.pk))
+        # The mail leaves through the outbox; the gate is checked once more right before it is sent.
+        enqueue(
+            kind=OUTBOX_KIND,
+            message=build_end_customer_mail(mail),
+            reference=f"{REFERENCE_PREFIX}{mail.pk}",
+            confidential=True,
+        )
         return mail
 
     return perform_contact(
@@ -133,64 +145,45 @@ def build_end_customer_mail(mail: EndCustomerMail) -> EmailMultiAlternatives:
     return message
 
 
-def deliver_mail(mail_id: int) -> str:
-    """Send one queued mail; returns its new status. Used after commit (and by an outbox worker); never raises.
-
-    1. Claim: queued -> sending, committed, so a second delivery (a retry, another worker) never sends it.
-    2. Under the chain's lock and the authorisation's row lock (the one lock order, audit.py), check the
-       authorisation once more and hand the mail to SMTP; its status and audit row commit with that. A
-       revocation therefore either commits first (the mail is refused) or waits until the mail is out and
-       logged (R9.3).
-    3. If recording fails after SMTP accepted the mail, it is recorded again in a fresh transaction: a mail
-       that left always has status `sent` and its audit row (R9.4).
-    """
-    mail = EndCustomerMail.objects.select_related("ticket__partner", "ticket__end_customer", "contact_person").get(
+def _mail_of(row: OutboxMessage) -> EndCustomerMail:
+    mail_id = int(row.reference.removeprefix(REFERENCE_PREFIX))
+    return EndCustomerMail.objects.select_related("ticket__partner", "ticket__end_customer", "contact_person").get(
         pk=mail_id
     )
-    if mail.status != EndCustomerMail.Status.QUEUED:
-        return mail.status
-    claimed = EndCustomerMail.objects.filter(pk=mail.pk, status=EndCustomerMail.Status.QUEUED).update(
-        status=EndCustomerMail.Status.SENDING
-    )
-    if not claimed:
-        return EndCustomerMail.objects.values_list("status", flat=True).get(pk=mail.pk)
-    accepted = False
-    try:
-        with transaction.atomic():
-            lock_chain(mail.ticket.partner_id)
-            list(locks.locked_authorizations(ContactAuthorization.objects.filter(pk=mail.authorization_id)))
-            if not _still_covers(mail.authorization_id, mail.contact_person_id, Channel.EMAIL):
-                _record_delivery(mail, EndCustomerMail.Status.REFUSED)
-                return EndCustomerMail.Status.REFUSED
-            try:
-                build_end_customer_mail(mail).send()
-            except Exception as error:  # a down mail server must not turn into a lost request
-                logger.warning("mail %s to an end customer not delivered: %s", mail.pk, type(error).__name__)
-                _record_delivery(mail, EndCustomerMail.Status.FAILED, error=type(error).__name__)
-                return EndCustomerMail.Status.FAILED
-            accepted = True
-            _record_delivery(mail, EndCustomerMail.Status.SENT)
-        return EndCustomerMail.Status.SENT
-    except Exception as error:
-        if not accepted:
-            # Nothing left: queued again, for the next delivery attempt.
-            logger.exception("mail %s to an end customer: delivery not attempted", mail.pk)
-            EndCustomerMail.objects.filter(pk=mail.pk, status=EndCustomerMail.Status.SENDING).update(
-                status=EndCustomerMail.Status.QUEUED
-            )
-            return EndCustomerMail.Status.QUEUED
-        logger.warning("mail %s left, recording it again after %s", mail.pk, type(error).__name__)
-        for _attempt in range(3):
-            try:
-                with transaction.atomic():
-                    lock_chain(mail.ticket.partner_id)
-                    _record_delivery(mail, EndCustomerMail.Status.SENT, recorded_after=type(error).__name__)
-                return EndCustomerMail.Status.SENT
-            except Exception:  # noqa: S112 - tried again; the last failure is logged below
-                continue
-        # The mail stays `sending`: never sent twice; the log names it for the operator.
-        logger.error("mail %s left but its delivery could not be recorded", mail.pk)
-        return EndCustomerMail.Status.SENDING
+
+
+def check_before_sending(row: OutboxMessage) -> str | None:
+    """The outbox's pre-send check (R9.3): runs in the sending transaction, right before SMTP.
+
+    Under the chain's lock and the authorisation's row lock (the one lock order, audit.py) the authorisation
+    is checked once more; the locks are held until the mail is handed over and its status and audit row are
+    written (`record_outcome`, same transaction). A revocation therefore either commits first (the mail is
+    refused) or waits until the mail is out and logged.
+    """
+    mail = _mail_of(row)
+    lock_chain(mail.ticket.partner_id)
+    list(locks.locked_authorizations(ContactAuthorization.objects.filter(pk=mail.authorization_id)))
+    if not _still_covers(mail.authorization_id, mail.contact_person_id, Channel.EMAIL):
+        return str(RefusalReason.REVOKED)
+    return None
+
+
+def record_outcome(row: OutboxMessage, outcome: str) -> None:
+    """The outbox reports `sent`, `failed` or `refused`: the mail's status and its audit row (R9.4)."""
+    mail = _mail_of(row)
+    lock_chain(mail.ticket.partner_id)
+    if outcome == Outcome.SENT:
+        _record_delivery(mail, EndCustomerMail.Status.SENT, recorded_after=getattr(row, "recorded_after", ""))
+    elif outcome == Outcome.REFUSED:
+        _record_delivery(mail, EndCustomerMail.Status.REFUSED)
+    else:
+        # The error's kind only: the server's text can name the end customer's address.
+        _record_delivery(mail, EndCustomerMail.Status.FAILED, error=row.last_error.partition(":")[0] or "failed")
+
+
+def register_with_outbox() -> None:
+    register_check(OUTBOX_KIND, check_before_sending)
+    register_outcome(OUTBOX_KIND, record_outcome)
 
 
 def _record_delivery(mail: EndCustomerMail, status: str, *, error: str = "", recorded_after: str = "") -> None:

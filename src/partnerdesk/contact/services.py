@@ -27,6 +27,7 @@ from partnerdesk.accounts.masking import redact_for_vendor
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, User
 from partnerdesk.accounts.services import ensure_role
 from partnerdesk.accounts.validation import choose_one_of
+from partnerdesk.outbox.services import enqueue
 from partnerdesk.tickets.choices import MessageKind
 from partnerdesk.tickets.models import Message, Ticket
 
@@ -259,7 +260,7 @@ def record_end_customer_reply(
     references: Iterable[str] = (),
 ) -> EndCustomerMail:
     """An end customer's mail on a ticket (called by inbound mail, which matched the ticket): attached to
-    the ticket, and the partner is told after commit. The same Message-ID is stored once (R7.1).
+    the ticket, and the partner is told through the outbox. The same Message-ID is stored once (R7.1).
 
     The vendor sees the reply (with contact data masked) only when it answers a mail the vendor sent under
     an authorisation that is still current; otherwise it is the partner's alone.
@@ -337,21 +338,18 @@ def record_end_customer_reply(
             "shared_with_vendor": shared,
         },
     )
-    transaction.on_commit(lambda: notify_partner_of_reply(mail.pk))
+    notify_partner_of_reply(mail)
     return mail
 
 
-def notify_partner_of_reply(mail_id: int) -> int:
-    """Tell the partner's administrators (or the partner's address) about an end customer's reply."""
-    mail = EndCustomerMail.objects.select_related("ticket__partner", "ticket__end_customer", "ticket_message").get(
-        pk=mail_id
-    )
+def notify_partner_of_reply(mail: EndCustomerMail) -> int:
+    """Tell the partner's administrators (or the partner's address) about an end customer's reply: outbox rows
+    written in the reply's transaction. They carry the full reply, so the outbox page hides them (R9.1)."""
     ticket = mail.ticket
     admins = list(User.objects.filter(partner_id=ticket.partner_id, role=Role.PARTNER_ADMIN, is_active=True))
     recipients: list[tuple[str, str]] = [(u.email, u.language) for u in admins]
     if not recipients and ticket.partner.email:
         recipients = [(ticket.partner.email, "")]
-    sent = 0
     for address, language in recipients:
         with translation.override(language or settings.LANGUAGE_CODE):
             subject = _("Reply from your end customer on ticket #%(id)s") % {"id": ticket.pk}
@@ -363,9 +361,10 @@ def notify_partner_of_reply(mail_id: int) -> int:
                     "shared": mail.ticket_message.shared_with_vendor if mail.ticket_message else False,
                 },
             )
-        try:
-            EmailMessage(subject=subject, body=text, to=[address]).send()
-            sent += 1
-        except Exception as error:  # the reply is stored; a down mail server must not lose it
-            logger.warning("reply notice for ticket %s not sent: %s", ticket.pk, type(error).__name__)
-    return sent
+        enqueue(
+            kind="reply_notice",
+            message=EmailMessage(subject=subject, body=text, to=[address]),
+            reference=f"contact.EndCustomerMail:{mail.pk}",
+            confidential=True,
+        )
+    return len(recipients)

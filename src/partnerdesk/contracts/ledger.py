@@ -12,7 +12,6 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -79,8 +78,7 @@ def _record_thresholds(term: ContractTerm, used_before: int) -> None:
             )
         )
     if created:
-        ids = [n.pk for n in created]
-        transaction.on_commit(lambda: send_quota_mails(ids))
+        enqueue_quota_mails([n.pk for n in created])
 
 
 def _hours(units: int, unit_minutes: int) -> str:
@@ -88,8 +86,9 @@ def _hours(units: int, unit_minutes: int) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def send_quota_mails(notification_ids: Sequence[int]) -> None:
-    """Tell the partner's admins and the vendor's Sales, each in their language (R4.9)."""
+def enqueue_quota_mails(notification_ids: Sequence[int]) -> None:
+    """Tell the partner's admins and the vendor's Sales, each in their language (R4.9): outbox rows written
+    in the booking's transaction, so a rolled-back booking mails nobody."""
     notifications = QuotaNotification.objects.filter(pk__in=notification_ids).select_related(
         "contract__partner", "contract__plan", "term"
     )
@@ -122,6 +121,11 @@ def send_quota_mails(notification_ids: Sequence[int]) -> None:
                     )
                     % values
                 )
-            messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
+            messages.append(
+                (
+                    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]),
+                    f"contracts.QuotaNotification:{notification.pk}",
+                )
+            )
     if messages:
-        mail.send_mails(messages)
+        mail.enqueue_mails("quota_notice", messages)

@@ -1,18 +1,15 @@
-"""Mail of the contracts app, sent after commit (the outbox replaces this)."""
+"""Mail of the contracts app: written to the outbox in the caller's transaction (the worker sends it)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 
-logger = logging.getLogger("partnerdesk.contracts")
+from partnerdesk.outbox.services import enqueue
 
 
-def send_mails(messages: Sequence[EmailMessage]) -> None:
-    """Mail after commit; a down mail server must not fail the booking (the outbox comes later)."""
-    try:
-        get_connection().send_messages(list(messages))
-    except Exception:  # noqa: BLE001 - any mail failure is logged, never raised into the request
-        logger.exception("could not send %s mail(s)", len(messages))
+def enqueue_mails(kind: str, messages: Sequence[tuple[EmailMessage, str]]) -> None:
+    """Each (message, reference) becomes an outbox row in the current transaction."""
+    for message, reference in messages:
+        enqueue(kind=kind, message=message, reference=reference)

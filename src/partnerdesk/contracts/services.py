@@ -466,7 +466,7 @@ def settle_contracts(*, at: datetime | None = None) -> SettleReport:
 
 @transaction.atomic
 def request_individual_contract(*, acting_user: User, message: str) -> ContractRequest:
-    """A partner asks Sales for an individual contract (R2.2): stored, and mailed after commit."""
+    """A partner asks Sales for an individual contract (R2.2): stored, and its mail written to the outbox."""
     ensure_role(acting_user, *CONTRACT_REQUEST_ROLES)
     message = (message or "").strip()
     if not message:
@@ -479,17 +479,19 @@ def request_individual_contract(*, acting_user: User, message: str) -> ContractR
     request = ContractRequest.objects.create(partner=partner, requested_by=acting_user, message=message)
     subject = _("Request for an individual contract from %(partner)s") % {"partner": partner.name}
     body = f"{partner.name} ({partner.code})\n{acting_user.full_name} <{acting_user.email}>\n\n{message}\n"
-    transaction.on_commit(
-        lambda: mail.send_mails(
-            [
+    mail.enqueue_mails(
+        "contract_request",
+        [
+            (
                 EmailMessage(
                     subject,
                     body,
                     settings.DEFAULT_FROM_EMAIL,
                     [settings.PARTNERDESK_SALES_EMAIL],
                     reply_to=[acting_user.email],
-                )
-            ]
-        )
+                ),
+                f"contracts.ContractRequest:{request.pk}",
+            )
+        ],
     )
     return request

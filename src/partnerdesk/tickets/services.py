@@ -14,17 +14,19 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerdesk.accounts.choices import PARTNER_ROLES, SUPPORT_ROLES, Role
+from partnerdesk.accounts.masking import redact_for_vendor
 from partnerdesk.accounts.models import EndCustomer, User
 from partnerdesk.accounts.services import ensure_role
 from partnerdesk.accounts.validation import choose_one_of
 from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.contracts.models import Contract
+from partnerdesk.outbox.services import enqueue
 
 from . import clocks, locks
 from .choices import (
@@ -624,7 +626,7 @@ def notify_breach_risks(*, now: datetime | None = None) -> int:
     horizon = clocks.vendor_calendar().add(now, timedelta(minutes=settings.SLA_BREACH_WARNING_MINUTES))
     at_risk = Ticket.objects.filter(
         state__in=[TicketState.ESCALATED, TicketState.THIRD_LEVEL], due_at__isnull=False, due_at__lte=horizon
-    ).select_related("partner")
+    ).select_related("partner", "end_customer")
     made = 0
     for ticket in at_risk:
         clock = "first_response" if ticket.first_response_at is None and ticket.first_response_due_at else "resolution"
@@ -632,21 +634,26 @@ def notify_breach_risks(*, now: datetime | None = None) -> int:
             _notice, created = SlaNotification.objects.get_or_create(ticket=ticket, clock=clock, due_at=ticket.due_at)
             if created:
                 made += 1
-                transaction.on_commit(lambda t=ticket, c=clock: _send_breach_risk_mail(t, c))
+                _enqueue_breach_risk_mail(ticket, clock)
     return made
 
 
-def _send_breach_risk_mail(ticket: Ticket, clock: str) -> None:
+def _enqueue_breach_risk_mail(ticket: Ticket, clock: str) -> None:
+    """The notice to the staff at the ticket's level, as an outbox row in the notice's transaction (R6.3)."""
     roles = [Role.L3_ENGINEER] if ticket.level == Level.THIRD else [Role.L2_AGENT]
     recipients = list(User.objects.filter(role__in=roles, is_active=True).values_list("email", flat=True))
     if not recipients:
         return
     what = _("first response") if clock == "first_response" else _("resolution")
-    send_mail(
-        subject=_("Service level at risk: ticket #%(id)s") % {"id": ticket.pk},
-        message=_("The %(what)s of ticket #%(id)s “%(subject)s” is due at %(due)s.")
-        % {"what": what, "id": ticket.pk, "subject": ticket.subject, "due": ticket.due_at.isoformat()},
-        from_email=None,
-        recipient_list=recipients,
-        fail_silently=True,
+    # Vendor staff read it: the subject as the vendor is shown it (R9.1).
+    subject = redact_for_vendor(ticket.subject, end_customer=ticket.end_customer)
+    enqueue(
+        kind="breach_risk",
+        message=EmailMessage(
+            subject=_("Service level at risk: ticket #%(id)s") % {"id": ticket.pk},
+            body=_("The %(what)s of ticket #%(id)s “%(subject)s” is due at %(due)s.")
+            % {"what": what, "id": ticket.pk, "subject": subject, "due": ticket.due_at.isoformat()},
+            to=recipients,
+        ),
+        reference=f"tickets.Ticket:{ticket.pk}",
     )

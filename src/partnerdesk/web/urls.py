@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 
 from partnerdesk.contact import views as contact_views
 from partnerdesk.contracts import views as contract_views
+from partnerdesk.outbox import views as outbox_views
 from partnerdesk.tickets import views as ticket_views
 from partnerdesk.worklog import views as worklog_views
 
@@ -75,4 +76,8 @@ urlpatterns = [
     path("contact/brand/", contact_views.brand, name="contact_brand"),
     path("contact/audit-log/", contact_views.audit_log, name="contact_audit_log"),
     path("contact/audit-log.csv", contact_views.audit_log_csv, name="contact_audit_log_csv"),
+    # the outbox of outbound mail (partnerdesk.outbox)
+    path("outbox/", outbox_views.outbox_list, name="outbox"),
+    path("outbox/<id:outbox_message_id>/", outbox_views.outbox_message, name="outbox_message"),
+    path("outbox/<id:outbox_message_id>/retry/", outbox_views.outbox_retry, name="outbox_retry"),
 ]
