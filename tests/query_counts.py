@@ -356,6 +356,27 @@ def grow_audit_log(lw: ListsWorld, asker: User, n: int) -> None:
         contact_services.revoke_authorization(acting_user=lw.user(Role.PARTNER_ADMIN), authorization=authorization)
 
 
+def grow_outbox(lw: ListsWorld, asker: User, n: int) -> None:
+    """Outbox rows of every state, some confidential (end-customer mail), some with errors."""
+    from django.core.mail import EmailMessage
+    from django.db import transaction
+
+    from partnerdesk.outbox.models import OutboxMessage
+    from partnerdesk.outbox.services import enqueue
+
+    states = ["queued", "sent", "retrying", "failed"]
+    for i in range(n):
+        with transaction.atomic():
+            row = enqueue(
+                kind="quota_notice",
+                message=EmailMessage(f"Notice {_n()}", "text", to=[f"a{_n()}@a.example"]),
+                confidential=i % 2 == 0,
+            )
+        OutboxMessage.objects.filter(pk=row.pk).update(
+            state=states[i % 4], last_error="SMTPServerDisconnected: gone" if i % 4 >= 2 else ""
+        )
+
+
 def grow_contact_page(lw: ListsWorld, asker: User, n: int) -> None:
     grow_contacts(lw, asker, n)
     grow_mails(lw, asker, n)

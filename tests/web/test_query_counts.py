@@ -45,6 +45,8 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/contact/authorizations/{authorization_id}/revoke/": (POST_ONLY, "revokes an authorisation"),
     "/contact/tickets/{ticket_id}/mail/": (POST_ONLY, "sends a mail"),
     "/contact/brand/": (NO_ROWS, "the partner's one brand"),
+    "/outbox/{outbox_message_id}/": (NO_ROWS, "one outbox message"),
+    "/outbox/{outbox_message_id}/retry/": (POST_ONLY, "queues a failed message again"),
 }
 
 SALES_AND_PARTNER = (Role.SALES, Role.PARTNER_ADMIN)
@@ -73,6 +75,7 @@ PAGES: dict[str, ListCase | tuple[ListCase, ...]] = {
     "/contact/tickets/{ticket_id}/": ListCase(qc.grow_contact_page),
     "/contact/audit-log/": ListCase(qc.grow_audit_log, roles=ADMINS),
     "/contact/audit-log.csv": ListCase(qc.grow_audit_log, roles=ADMINS),
+    "/outbox/": ListCase(qc.grow_outbox, roles=(Role.VENDOR_ADMIN,)),
 }
 
 
