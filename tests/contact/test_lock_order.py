@@ -4,7 +4,7 @@ Every writer locks the partner's chain head first and the rows an audit row poin
 `FOR NO KEY UPDATE` (contact/audit.py), so the deferred foreign-key checks at COMMIT (`KEY SHARE`) never
 wait for a lock whose holder waits for the chain. Real parallel connections (threads, one connection each)
 over the real API: vendor sends and reads of the ticket's contacts, the partner toggling the end customer's
-name, granting and revoking, repeated. No request fails, the revocation wins, every delivered mail has its
+name, granting and revoking, and two outbox workers delivering, repeated. No request fails, the revocation wins, every delivered mail has its
 audit row and status.
 """
 
@@ -24,10 +24,11 @@ from partnerdesk.accounts.choices import Role
 from partnerdesk.contact.audit import verify_chain
 from partnerdesk.contact.choices import AppearAs, AuditAction, Channel
 from partnerdesk.contact.models import AuditEntry, EndCustomerMail
+from partnerdesk.outbox.delivery import deliver_due
 from tests.conftest import ApiClient
 
 ROUNDS = 20
-SENDERS, READERS = 3, 2
+SENDERS, READERS, WORKERS = 3, 2, 2
 
 
 def _require_postgres() -> None:
@@ -113,13 +114,21 @@ def test_r9_3_parallel_sends_reads_reveals_and_a_revoke_never_deadlock_and_the_r
             time.sleep(rng.uniform(0.05, 0.3))  # some mails go out first
             record(("revoke", partner.post(f"authorizations/{pk}/revoke").status_code))
 
+        def work() -> None:
+            # An outbox worker delivering while the others write: its pre-send check takes the same locks.
+            for _ in range(8):
+                deliver_due(limit=4)
+                time.sleep(0.03)
+
         jobs = (
             [lambda c=c: send(c) for c in senders]
             + [lambda c=c: read(c) for c in readers]
             + [toggle, grant_other, revoke]
+            + [work for _ in range(WORKERS)]
         )
         errors = _run_together(jobs)
         assert errors == [], f"round {round_no}: {errors!r}"
+        deliver_due(limit=1000)  # what is left: refused now, since the revocation committed
 
         authorization.refresh_from_db()
         assert authorization.revoked_at is not None, f"round {round_no}: the revocation did not take effect"

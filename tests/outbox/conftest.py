@@ -12,7 +12,9 @@ from django.db import transaction
 from django.test import override_settings
 
 from partnerdesk.outbox.services import enqueue
-from tests.contact.conftest import free_port
+from tests.contact.conftest import contact_world, free_port
+
+__all__ = ["contact_world"]  # the contact world, for the end-customer mail tests here
 
 
 class MailServer:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from partnerdesk.outbox import schedule
 from partnerdesk.outbox.delivery import deliver_due
@@ -30,7 +30,8 @@ class Command(BaseCommand):
                 signal.signal(signum, lambda *_args: stop.set())
             self.stdout.write(f"partnerdesk worker: every {options['interval']}s (Ctrl-C stops)")
         while True:
-            close_old_connections()
+            if not connection.in_atomic_block:  # a long-running process drops stale connections between rounds
+                close_old_connections()
             report = deliver_due(limit=options["batch"])
             if report.handled or report.recovered:
                 self.stdout.write(
