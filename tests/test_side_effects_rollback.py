@@ -1,7 +1,8 @@
 """Side effects leave only after commit (ARCHITECTURE conventions 2 and 19): for every ``transaction.on_commit``
 and every outbox ``enqueue`` in the source there is a test in tests/<app>/test_rollback.py whose transaction
 raises after the service call and which asserts that no mail was sent and no notification left behind (and,
-first, that the committed path does send, so the test can fail). The sites are discovered from the source; one without a test fails here.
+first, that the committed path does send, so the test can fail). The sites are discovered from the source; one
+without a test fails here.
 """
 
 from __future__ import annotations

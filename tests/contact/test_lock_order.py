@@ -4,8 +4,8 @@ Every writer locks the partner's chain head first and the rows an audit row poin
 `FOR NO KEY UPDATE` (contact/audit.py), so the deferred foreign-key checks at COMMIT (`KEY SHARE`) never
 wait for a lock whose holder waits for the chain. Real parallel connections (threads, one connection each)
 over the real API: vendor sends and reads of the ticket's contacts, the partner toggling the end customer's
-name, granting and revoking, and two outbox workers delivering, repeated. No request fails, the revocation wins, every delivered mail has its
-audit row and status.
+name, granting and revoking, and two outbox workers delivering, repeated. No request fails, the revocation
+wins, every delivered mail has its audit row and status.
 """
 
 from __future__ import annotations

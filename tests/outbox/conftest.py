@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from email import message_from_bytes, policy
 from typing import Any
 
@@ -25,16 +26,19 @@ class MailServer:
         self.port = free_port()
         self.envelopes: list[Any] = []
         self.controller: Controller | None = None
+        self.delay = 0.0  # seconds before each DATA is answered: a slow server
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
         if address.startswith("nobody"):
-            return "550 5.1.1 <%s>: no such user" % address
+            return f"550 5.1.1 <{address}>: no such user"
         if address.startswith("busy"):
             return "450 4.2.1 mailbox busy, try later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 

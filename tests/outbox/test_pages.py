@@ -75,7 +75,7 @@ def test_r1_1_only_the_vendor_admin_sees_the_outbox(world, role):
     assert 'href="/outbox/"' not in client.get("/").content.decode()
 
 
-def test_r9_1_the_outbox_page_hides_mail_to_end_customers(contact_world, mail_server, django_capture_on_commit_callbacks):
+def test_r9_1_the_outbox_page_hides_mail_to_end_customers(contact_world, mail_server):
     from partnerdesk.contact.choices import Channel
     from partnerdesk.contact.gate import authorize_contact
     from partnerdesk.contact.outbound import send_mail_to_end_customer

@@ -112,7 +112,7 @@ def build_message(row: OutboxMessage) -> EmailMultiAlternatives:
     )
     if row.html:
         message.attach_alternative(row.html, "text/html")
-    message.mixed_subtype = row.mixed_subtype
+    message.mixed_subtype = row.mixed_subtype  # type: ignore[attr-defined]
     for part in row.attachments:
         content = base64.b64decode(part["content"])
         if part.get("content_id") or part.get("disposition") == "inline":
@@ -184,7 +184,9 @@ def _close(connection: object) -> None:
         logger.debug("closing the mail connection failed", exc_info=True)
 
 
-def _finish(row: OutboxMessage, state: str, error: str, now: datetime, *, next_attempt_at=None) -> bool:
+def _finish(
+    row: OutboxMessage, state: str, error: str, now: datetime, *, next_attempt_at: datetime | None = None
+) -> bool:
     """Record the row's new state (only while it is still ours: `sending`)."""
     changes: dict[str, object] = {"state": state, "last_error": error, "next_attempt_at": next_attempt_at}
     if state == OutboxState.SENT:
