@@ -76,3 +76,5 @@ CAPTURE_FIELDS = (
     "manual_sections_consulted",
     "category",
 )
+# The capture fields the partner writes as free text (all but the category).
+CAPTURE_TEXT_FIELDS = tuple(name for name in CAPTURE_FIELDS if name != "category")

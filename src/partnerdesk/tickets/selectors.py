@@ -12,7 +12,7 @@ from django.utils import timezone
 from partnerdesk.accounts.masking import normalise, redact, redact_for_vendor
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, User
 
-from .choices import Level, MessageKind, TicketState
+from .choices import CAPTURE_TEXT_FIELDS, Level, MessageKind, TicketState
 from .models import Attachment, Message, ProductDefect, Ticket, TicketTransition
 
 
@@ -139,19 +139,6 @@ def ticket_figures(user: User) -> dict[str, int]:
 # `shown`: the API schemas and the page templates get `Shown` views whose text fields are already masked.
 # A new text field is added to SHOWN_TEXT_FIELDS once, and every route and page masks it.
 
-CAPTURE_TEXT_FIELDS = (
-    "product",
-    "product_version",
-    "environment",
-    "description",
-    "steps_to_reproduce",
-    "expected_behaviour",
-    "actual_behaviour",
-    "error_messages",
-    "business_impact",
-    "tried_by_first_level",
-    "manual_sections_consulted",
-)
 SHOWN_TEXT_FIELDS: dict[type[Model], tuple[str, ...]] = {
     Ticket: ("subject", *CAPTURE_TEXT_FIELDS),
     Message: ("author_name", "body"),
