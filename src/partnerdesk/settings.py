@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "partnerdesk.tickets",
     "partnerdesk.worklog",
     "partnerdesk.contact",
+    "partnerdesk.channels",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from partnerdesk.accounts.choices import OrganisationKind, Role
 from partnerdesk.accounts.models import User
+from partnerdesk.outbox import events
 
 from . import mail, pricing
 from .models import Contract, ContractTerm, QuotaNotification
@@ -76,6 +77,18 @@ def _record_thresholds(term: ContractTerm, used_before: int) -> None:
                 included_units_used=term.included_units_used,
                 included_units_granted=term.included_units_granted,
             )
+        )
+    for notification in created:
+        events.publish(
+            events.CONTRACT_QUOTA_THRESHOLD,
+            partner_id=notification.contract.partner_id,
+            data={
+                "contract": notification.contract_id,
+                "term": term.pk,
+                "threshold": notification.threshold,
+                "included_minutes_used": term.included_units_used * term.unit_minutes,
+                "included_minutes_granted": term.included_units_granted * term.unit_minutes,
+            },
         )
     if created:
         enqueue_quota_mails([n.pk for n in created])

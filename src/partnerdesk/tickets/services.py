@@ -26,6 +26,7 @@ from partnerdesk.accounts.services import ensure_role
 from partnerdesk.accounts.validation import choose_one_of
 from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.contracts.models import Contract
+from partnerdesk.outbox import events
 from partnerdesk.outbox.services import enqueue
 
 from . import clocks, locks
@@ -128,6 +129,20 @@ def _transition(
         to_level=ticket.level,
         reason=reason,
         note=note,
+    )
+    events.publish(
+        events.TICKET_STATE_CHANGED,
+        partner_id=ticket.partner_id,
+        actor_id=actor.pk,
+        data={
+            "ticket": ticket.pk,
+            "from_state": from_state,
+            "to_state": to_state,
+            "from_level": from_level,
+            "to_level": ticket.level,
+            "reason": reason,
+            "at": now.isoformat(),
+        },
     )
 
 
@@ -447,6 +462,19 @@ def _post(ticket: Ticket, author: User, kind: str, body: str) -> Message:
         ticket.first_response_at = message.created_at  # the first vendor answer stops that clock (R6.3)
         _refresh_due(ticket)
         ticket.save(update_fields=["first_response_at", "due_at"])
+    if kind == MessageKind.THREAD:
+        events.publish(
+            events.TICKET_VENDOR_MESSAGE if author.is_vendor else events.TICKET_PARTNER_MESSAGE,
+            partner_id=ticket.partner_id,
+            actor_id=author.pk,
+            data={
+                "ticket": ticket.pk,
+                "message": message.pk,
+                "author": message.author_name,
+                "body": message.body,
+                "at": message.created_at.isoformat(),
+            },
+        )
     return message
 
 
@@ -635,6 +663,11 @@ def notify_breach_risks(*, now: datetime | None = None) -> int:
             if created:
                 made += 1
                 _enqueue_breach_risk_mail(ticket, clock)
+                events.publish(
+                    events.TICKET_BREACH_RISK,
+                    partner_id=ticket.partner_id,
+                    data={"ticket": ticket.pk, "clock": clock, "due_at": ticket.due_at.isoformat()},
+                )
     return made
 
 
