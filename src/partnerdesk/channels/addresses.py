@@ -46,3 +46,20 @@ def ticket_of_address(address: str) -> int | None:
         return None
     ticket_id, token = int(match.group(1)), match.group(2).lower()
     return ticket_id if hmac.compare_digest(token, ticket_token(ticket_id)) else None
+
+
+def thread_id(ticket_id: int) -> str:
+    """A Message-ID-shaped id every mail about the ticket lists in References, so replies find the ticket."""
+    domain = inbound_address().rpartition("@")[2] or "localhost"
+    return f"<ticket-{ticket_id}.{ticket_token(ticket_id)}@{domain}>"
+
+
+_THREAD = re.compile(r"^<ticket-(\d{1,12})\.([0-9a-f]{" + str(TOKEN_LENGTH) + r"})@", re.IGNORECASE)
+
+
+def ticket_of_thread_id(message_id: str) -> int | None:
+    match = _THREAD.match(message_id or "")
+    if match is None:
+        return None
+    ticket_id, token = int(match.group(1)), match.group(2).lower()
+    return ticket_id if hmac.compare_digest(token, ticket_token(ticket_id)) else None

@@ -254,3 +254,22 @@ def _record_failure(row: OutboxMessage, error: BaseException) -> str:
     logger.info("outbox message %s not delivered (%s), retrying", row.pk, type(error).__name__)
     _finish(row, OutboxState.RETRYING, _describe(error), now, next_attempt_at=now + backoff(row.attempts))
     return "retrying"
+
+
+def record_bounce(message_id: str, *, recipients: list[str], reason: str) -> OutboxMessage | None:
+    """A delivery report came back for one of our messages: it failed for those addresses (R7.5).
+
+    The row becomes `failed` with the report's reason, and its producer hears `failed` as for a refusal
+    at sending. Returns the row, or None when the Message-ID is not one of ours. Call inside a transaction.
+    """
+    pk = OutboxMessage.objects.filter(message_id=message_id).values_list("pk", flat=True).first()
+    if pk is None:
+        return None
+    row = locks.lock_message(pk)
+    addresses = ", ".join(recipients) or ", ".join(row.recipients)
+    row.state = OutboxState.FAILED
+    row.next_attempt_at = None
+    row.last_error = f"bounced: {addresses}: {reason}".strip()[:2000]
+    row.save(update_fields=["state", "next_attempt_at", "last_error"])
+    _report(row, Outcome.FAILED)
+    return row

@@ -550,6 +550,15 @@ def _check_upload(upload: UploadedFile) -> str:
     return declared
 
 
+def upload_problem(upload: UploadedFile) -> str | None:
+    """Why this file would be refused as an attachment (the same checks as uploads), or None."""
+    try:
+        _check_upload(upload)
+    except ValidationError as error:
+        return "; ".join(str(m) for messages in error.message_dict.values() for m in messages)
+    return None
+
+
 @transaction.atomic
 def add_attachment(
     *,
@@ -558,6 +567,7 @@ def add_attachment(
     upload: UploadedFile,
     kind: str = MessageKind.THREAD,
     shared_with_vendor: bool = False,
+    message: Message | None = None,
 ) -> Attachment:
     """A file on the ticket, size-limited and content-type checked, kept through Django's storage."""
     if acting_user.is_vendor:
@@ -580,6 +590,7 @@ def add_attachment(
         uploaded_by=acting_user,
         kind=kind,
         shared_with_vendor=shared,
+        message=message if message is not None and message.ticket_id == ticket.pk else None,
     )
     attachment.file.save(name, upload, save=False)
     attachment.save()

@@ -1,0 +1,64 @@
+"""Reads of inbound mail, scoped to the asker: the vendor's inbox, a partner's inbox, one mail's original."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from partnerdesk.accounts.choices import Role
+from partnerdesk.accounts.models import User
+from partnerdesk.tickets.selectors import messages_visible_to
+
+from .choices import InboundOutcome
+from .models import InboundMail
+
+INBOX_ROLES = {Role.VENDOR_ADMIN, Role.PARTNER_ADMIN}
+
+
+def inbox_of(user: User) -> QuerySet[InboundMail] | None:
+    """The quarantined mail this user decides on (vendor admin: the vendor's inbox; partner admin: the partner's);
+    None for a role without an inbox."""
+    if user.role == Role.VENDOR_ADMIN:
+        scope = Q(partner__isnull=True)
+    elif user.role == Role.PARTNER_ADMIN and user.partner_id is not None:
+        scope = Q(partner_id=user.partner_id)
+    else:
+        return None
+    return (
+        InboundMail.objects.filter(scope, outcome__in=[InboundOutcome.QUARANTINED, InboundOutcome.DISCARDED])
+        .select_related("ticket", "sender")
+        .defer("raw", "html", "text")
+        .order_by("outcome", "-received_at", "-pk")
+    )
+
+
+def inbox_mail(user: User, pk: int) -> InboundMail | None:
+    """One mail of the user's inbox (quarantined or discarded), or None (not theirs: 404)."""
+    inbox = inbox_of(user)
+    return inbox.filter(pk=pk).defer(None).first() if inbox is not None else None
+
+
+def original_for(user: User, pk: int) -> InboundMail | None:
+    """A received mail's original, for who may see it: its inbox's owner, or whoever sees the ticket message
+    it became (the partner always sees its own tickets' mails; the vendor only what was shared with it)."""
+    mail = InboundMail.objects.select_related("ticket", "ticket_message").filter(pk=pk).first()
+    if mail is None:
+        return None
+    if mail.is_quarantined or mail.outcome == InboundOutcome.DISCARDED:
+        return mail if inbox_mail(user, pk) is not None else None
+    if user.is_partner:
+        return mail if mail.partner_id is not None and mail.partner_id == user.partner_id else None
+    if mail.ticket_message is not None and mail.ticket is not None:
+        visible = messages_visible_to(user, mail.ticket).filter(pk=mail.ticket_message_id)
+        if visible.exists() and mail.outcome != InboundOutcome.END_CUSTOMER:
+            return mail
+    return None
+
+
+def originals_by_message(user: User, message_ids: list[int]) -> dict[int, int]:
+    """{ticket message id: inbound mail id} for the messages of a ticket page that came by mail."""
+    if not message_ids:
+        return {}
+    rows = InboundMail.objects.filter(ticket_message_id__in=message_ids).exclude(outcome=InboundOutcome.END_CUSTOMER)
+    if user.is_vendor:
+        rows = rows.exclude(partner__isnull=True)
+    return dict(rows.values_list("ticket_message_id", "pk"))
