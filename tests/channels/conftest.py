@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from tests.contact.conftest import contact_world  # noqa: F401 - the fixture, for the R9.5 tests
+
 MAIL_UID = 5000  # dovecot refuses uid 0 for mail users
 
 CONFIG = """\
@@ -134,7 +136,8 @@ def dovecot_server() -> Iterator[Dovecot]:
             break
         except OSError:
             if time.monotonic() > deadline:
-                raise RuntimeError((root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else "")
+                log = root / "dovecot.log"
+                raise RuntimeError(log.read_text() if log.exists() else "dovecot did not start") from None
             time.sleep(0.05)
     yield server
     pid_file = root / "run" / "master.pid"

@@ -17,7 +17,7 @@ from partnerdesk.outbox.models import OutboxMessage
 from partnerdesk.outbox.services import enqueue
 from partnerdesk.tickets.choices import Level, MessageKind, TicketState
 from partnerdesk.tickets.models import Attachment, Message, Ticket
-from tests.contact.conftest import contact_world, escalated_ticket, first_level_ticket  # noqa: F401 - a fixture
+from tests.contact.conftest import escalated_ticket, first_level_ticket
 
 from .conftest import OUTLOOK_GERMAN_REPLY, build_mail
 
@@ -97,7 +97,10 @@ def test_r7_1_german_outlook_reply_lands_as_its_new_text_with_the_original_kept(
 
 
 def test_r7_1_quoted_gmail_style_history_is_removed(world: Any, escalated: Ticket) -> None:
-    body = "Geht wieder, danke!\n\nAm 30.11.2026 um 10:15 schrieb Support <support@groupios.example>:\n> Bitte neu starten.\n"
+    body = (
+        "Geht wieder, danke!\n\n"
+        "Am 30.11.2026 um 10:15 schrieb Support <support@groupios.example>:\n> Bitte neu starten.\n"
+    )
     mail = receive(build_mail(sender=_l1(world).email, to=reply_address(escalated.pk), body=body)).mail
     assert mail.ticket_message.body == "Geht wieder, danke!"
 
