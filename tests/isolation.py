@@ -414,3 +414,7 @@ _contact_isolation.register(sys.modules[__name__])
 from tests.outbox import isolation_world as _outbox_isolation  # noqa: E402
 
 _outbox_isolation.register(sys.modules[__name__])
+
+from tests.channels import isolation_world as _channels_isolation  # noqa: E402
+
+_channels_isolation.register(sys.modules[__name__])

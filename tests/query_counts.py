@@ -446,3 +446,14 @@ def assert_does_not_grow(
     grown = Counter(map(_shape, many_sql)) - Counter(map(_shape, few_sql))
     report = "\n".join(f"{count} more x {shape[:300]}" for shape, count in grown.most_common(3))
     assert many == few, f"{url} as {role}: {few} queries with few rows, {many} with more:\n{report}"
+
+
+def grow_inbox(lw: ListsWorld, asker: User, n: int) -> None:
+    """Quarantined mail in the asker's inbox: unknown senders (vendor's), or on the ticket's address (partner's)."""
+    from partnerdesk.channels.addresses import reply_address
+    from partnerdesk.channels.inbound import receive
+    from tests.channels.conftest import build_mail
+
+    for _i in range(n):
+        to = reply_address(lw.ticket.pk) if asker.is_partner else "support@groupios.example"
+        receive(build_mail(sender=f"stranger{_n()}@nowhere.example", to=to, subject=f"Mail {_n()}"))

@@ -47,6 +47,12 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/contact/brand/": (NO_ROWS, "the partner's one brand"),
     "/outbox/{outbox_message_id}/": (NO_ROWS, "one outbox message"),
     "/outbox/{outbox_message_id}/retry/": (POST_ONLY, "queues a failed message again"),
+    "/inbox/{mail_id}/": (NO_ROWS, "one quarantined mail and its choices"),
+    "/inbox/{mail_id}/accept/": (POST_ONLY, "takes a mail in"),
+    "/inbox/{mail_id}/pass/": (POST_ONLY, "passes a mail to a partner's inbox"),
+    "/inbox/{mail_id}/discard/": (POST_ONLY, "discards a mail"),
+    "/inbox/{mail_id}/restore/": (POST_ONLY, "restores a discarded mail"),
+    "/mail/{mail_id}/original/": (NO_ROWS, "one mail's original bytes"),
 }
 
 SALES_AND_PARTNER = (Role.SALES, Role.PARTNER_ADMIN)
@@ -76,6 +82,7 @@ PAGES: dict[str, ListCase | tuple[ListCase, ...]] = {
     "/contact/audit-log/": ListCase(qc.grow_audit_log, roles=ADMINS),
     "/contact/audit-log.csv": ListCase(qc.grow_audit_log, roles=ADMINS),
     "/outbox/": ListCase(qc.grow_outbox, roles=(Role.VENDOR_ADMIN,)),
+    "/inbox/": ListCase(qc.grow_inbox, roles=ADMINS),
 }
 
 

@@ -55,10 +55,11 @@ def original_for(user: User, pk: int) -> InboundMail | None:
 
 
 def originals_by_message(user: User, message_ids: list[int]) -> dict[int, int]:
-    """{ticket message id: inbound mail id} for the messages of a ticket page that came by mail."""
+    """{ticket message id: inbound mail id} for the messages of a ticket page that came by mail (messages the
+    asker was shown, so only the vendor's exclusion is needed here)."""
     if not message_ids:
         return {}
-    rows = InboundMail.objects.filter(ticket_message_id__in=message_ids).exclude(outcome=InboundOutcome.END_CUSTOMER)
-    if user.is_vendor:
-        rows = rows.exclude(partner__isnull=True)
+    rows = InboundMail.objects.filter(ticket_message_id__in=message_ids)
+    if user.is_vendor:  # an end customer's original carries contact data (R9.1)
+        rows = rows.exclude(outcome=InboundOutcome.END_CUSTOMER)
     return dict(rows.values_list("ticket_message_id", "pk"))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
+from partnerdesk.channels import selectors as channel_selectors
 from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.web.errors import add_service_errors, flash_refusal
 from partnerdesk.web.params import object_id, object_ids
@@ -100,6 +101,12 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/ticket_create.html", {"form": form})
 
 
+def _with_originals(user: User, thread: list[Any]) -> list[tuple[Any, int | None]]:
+    """(message, id of the mail it came by): mailed messages link to their original (partnerdesk.channels)."""
+    originals = channel_selectors.originals_by_message(user, [m.pk for m in thread])
+    return [(message, originals.get(message.pk)) for message in thread]
+
+
 @login_required
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user = _user(request)
@@ -129,7 +136,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "ticket": selectors.ticket_shown_to(user, ticket),  # the vendor reads it masked (R9.1)
         "capture_form": capture_form,
         "missing": [f for f in services.required_capture_fields() if not str(getattr(ticket, f) or "").strip()],
-        "thread": list(selectors.messages_shown_to(user, ticket)),
+        "thread": _with_originals(user, list(selectors.messages_shown_to(user, ticket))),  # (message, mail id)
         "attachments": list(selectors.attachments_shown_to(user, ticket)),
         "history": list(selectors.transitions_shown_to(user, ticket)),
         "defects": ticket.defects.all(),

@@ -24,6 +24,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("web:contact_authorizations", _("Contact")))
         if user.role in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
             items.append(("web:users", _("Users")))
+        if user.role in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
+            items.append(("web:inbox", _("Inbox")))
         if user.role == Role.VENDOR_ADMIN:
             items.append(("web:outbox", _("Outbox")))
         items.append(("web:profile", _("Profile")))
@@ -47,6 +49,8 @@ def _current_section(request: HttpRequest, user: Any) -> str:
         return "web:contracts"
     if view_name.startswith("web:outbox"):
         return "web:outbox"
+    if view_name.startswith("web:inbox"):
+        return "web:inbox"
     if view_name.startswith("web:contact_"):
         return "web:contact_authorizations"
     return view_name

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
+from partnerdesk.channels import views as channel_views
 from partnerdesk.contact import views as contact_views
 from partnerdesk.contracts import views as contract_views
 from partnerdesk.outbox import views as outbox_views
@@ -80,4 +81,12 @@ urlpatterns = [
     path("outbox/", outbox_views.outbox_list, name="outbox"),
     path("outbox/<id:outbox_message_id>/", outbox_views.outbox_message, name="outbox_message"),
     path("outbox/<id:outbox_message_id>/retry/", outbox_views.outbox_retry, name="outbox_retry"),
+    # inbound mail: the inboxes of quarantined mail, and any received mail's original (partnerdesk.channels)
+    path("inbox/", channel_views.inbox, name="inbox"),
+    path("inbox/<id:mail_id>/", channel_views.inbox_mail, name="inbox_mail"),
+    path("inbox/<id:mail_id>/accept/", channel_views.inbox_accept, name="inbox_accept"),
+    path("inbox/<id:mail_id>/pass/", channel_views.inbox_pass, name="inbox_pass"),
+    path("inbox/<id:mail_id>/discard/", channel_views.inbox_discard, name="inbox_discard"),
+    path("inbox/<id:mail_id>/restore/", channel_views.inbox_restore, name="inbox_restore"),
+    path("mail/<id:mail_id>/original/", channel_views.original, name="inbound_original"),
 ]
