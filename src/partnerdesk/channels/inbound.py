@@ -63,8 +63,11 @@ def receive(raw: bytes, *, source: str = InboundSource.PIPE) -> Received:
         return Received(existing, duplicate=True)
     try:
         with transaction.atomic():
-            mail = _store(raw, parsed, source)
+            mail = _new(raw, parsed, source)
             _act(mail, parsed)
+            # Written last, in one INSERT: its unique Message-ID makes a concurrent second delivery of the
+            # same mail fail here, which rolls back everything this one did.
+            mail.save()
             return Received(mail)
     except IntegrityError:
         # A second delivery of the same mail committed first (two fetchers, or fetch and pipe at once).
@@ -74,8 +77,8 @@ def receive(raw: bytes, *, source: str = InboundSource.PIPE) -> Received:
         return Received(existing, duplicate=True)
 
 
-def _store(raw: bytes, parsed: ParsedMail, source: str) -> InboundMail:
-    return InboundMail.objects.create(
+def _new(raw: bytes, parsed: ParsedMail, source: str) -> InboundMail:
+    return InboundMail(
         message_id=parsed.message_id[:500],
         source=source,
         from_name=parsed.from_name[:200],
@@ -95,10 +98,10 @@ def _store(raw: bytes, parsed: ParsedMail, source: str) -> InboundMail:
 
 
 def _save(mail: InboundMail, outcome: str, **changes: object) -> None:
+    """Record what became of the mail (the caller saves it)."""
     mail.outcome = outcome
     for name, value in changes.items():
         setattr(mail, name, value)
-    mail.save()
 
 
 def _act(mail: InboundMail, parsed: ParsedMail) -> None:
@@ -120,11 +123,14 @@ def _act(mail: InboundMail, parsed: ParsedMail) -> None:
         _without_ticket(mail, parsed, sender)
         return
     mail.ticket = ticket
-    if answered_end_customer_mail is not None or _is_contact_person(parsed.from_address, ticket):
+    if answered_end_customer_mail is not None:
         _end_customer_reply(mail, parsed, ticket)
         return
     if sender is not None and _may_write(sender, ticket):
         _post_on_ticket(mail, parsed, ticket, sender)
+        return
+    if _is_contact_person(parsed.from_address, ticket):
+        _end_customer_reply(mail, parsed, ticket)
         return
     _quarantine(mail, partner_id=ticket.partner_id, reason=QuarantineReason.NOT_ON_TICKET)
 
@@ -261,13 +267,12 @@ def _post_on_ticket(mail: InboundMail, parsed: ParsedMail, ticket: Ticket, sende
     kinds = ticket_services.allowed_message_kinds(sender, ticket)
     kind = MessageKind.THREAD if MessageKind.THREAD in kinds else MessageKind.PARTNER_NOTE
     body = parsed.new_text or parsed.subject or _("(no text)")
-    try:
-        with transaction.atomic():
-            message = ticket_services.post_message(acting_user=sender, ticket=ticket, kind=kind, body=body)
-            attach_all(mail, parsed, ticket, sender, kind, message)
+    try:  # post_message is atomic itself: refused, it leaves nothing behind
+        message = ticket_services.post_message(acting_user=sender, ticket=ticket, kind=kind, body=body)
     except (ValidationError, PermissionDenied) as error:  # e.g. a closed ticket: the partner decides
         _quarantine(mail, partner_id=ticket.partner_id, reason=QuarantineReason.REFUSED, detail=_message_of(error))
         return
+    attach_all(mail, parsed, ticket, sender, kind, message)
     _save(mail, InboundOutcome.MESSAGE, partner_id=ticket.partner_id, sender=sender, ticket_message=message)
 
 
@@ -293,13 +298,13 @@ def _without_ticket(mail: InboundMail, parsed: ParsedMail, sender: User | None) 
     if end_customer is None:
         _quarantine(mail, partner_id=sender.partner_id, reason=QuarantineReason.END_CUSTOMER_UNKNOWN)
         mail.sender = sender
-        mail.save(update_fields=["sender"])
         return
     open_ticket(mail, parsed, sender, end_customer)
 
 
 def open_ticket(mail: InboundMail, parsed: ParsedMail, author: User, end_customer: EndCustomer) -> Ticket:
-    """A first-level ticket for the end customer, its description the mail's new text (R5.1)."""
+    """A first-level ticket for the end customer, its description the mail's new text (R5.1); the caller saves
+    the mail."""
     subject = _CUSTOMER_TAG.sub("", parsed.subject).strip() or _("(no subject)")
     ticket = ticket_services.create_ticket(
         acting_user=author,

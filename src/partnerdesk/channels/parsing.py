@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -135,13 +138,32 @@ def _decoded_text(part: Message) -> str:
     return content if isinstance(content, str) else content.decode("utf-8", errors="replace")
 
 
-def _is_auto_reply(message: Message) -> bool:
-    auto_submitted = str(message.get("Auto-Submitted", "") or "").strip().lower()
+def _is_auto_reply(headers: dict[str, str]) -> bool:
+    auto_submitted = headers.get("auto-submitted", "").strip().lower()
     if auto_submitted and auto_submitted != "no":
         return True
-    if any(message.get(name) is not None for name in _AUTOREPLY_HEADERS[:2]):
+    if any(name.lower() in headers for name in _AUTOREPLY_HEADERS[:2]):
         return True
-    return str(message.get("Precedence", "") or "").strip().lower() in _BULK_PRECEDENCE
+    return headers.get("precedence", "").strip().lower() in _BULK_PRECEDENCE
+
+
+def _raw_headers(message: Message) -> dict[str, str]:
+    """The top-level headers, unparsed (the first of each name): reading them through the default policy
+    would parse every header on every access, which costs more than the rest of the mail."""
+    headers: dict[str, str] = {}
+    for name, value in message.raw_items():  # type: ignore[attr-defined]
+        headers.setdefault(name.lower(), str(value))
+    return headers
+
+
+def _decoded(value: str) -> str:
+    """An RFC 2047 header value as text ("=?utf-8?q?...?=" and folding)."""
+    if "=?" not in value:
+        return " ".join(value.split())
+    try:
+        return " ".join(str(make_header(decode_header(value))).split())
+    except (LookupError, UnicodeDecodeError, ValueError, HeaderParseError):
+        return " ".join(value.split())
 
 
 def _bounce_of(message: Message) -> Bounce | None:
@@ -176,16 +198,52 @@ def _bounce_of(message: Message) -> Bounce | None:
     return Bounce(message_ids=answered, recipients=recipients, status=status.strip(), diagnostic=diagnostic.strip())
 
 
+def _leaves(part: Message) -> Iterator[Message]:
+    """The non-multipart parts in order; an attached mail (message/rfc822) is one part, not its insides."""
+    if part.is_multipart() and part.get_content_maintype() == "multipart":
+        for sub in part.get_payload():  # type: ignore[union-attr]
+            if isinstance(sub, Message):
+                yield from _leaves(sub)
+    else:
+        yield part
+
+
+def _parts(message: Message) -> tuple[Message | None, Message | None, list[Attached]]:
+    """The first text and HTML body parts and the attachments, in one pass (each part's headers read once)."""
+    plain = rich = None
+    attachments: list[Attached] = []
+    for part in _leaves(message):
+        kind = part.get_content_type()
+        disposition = part.get_content_disposition()
+        filename = part.get_filename() if disposition is not None or not kind.startswith("text/") else None
+        if disposition != "attachment" and not filename and kind in ("text/plain", "text/html"):
+            if kind == "text/plain" and plain is None:
+                plain = part
+                continue
+            if kind == "text/html" and rich is None:
+                rich = part
+                continue
+        if kind == "message/rfc822":
+            inner = part.get_payload()
+            payload = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+        else:
+            payload = part.get_payload(decode=True)  # type: ignore[assignment]
+        if isinstance(payload, bytes) and payload:
+            attachments.append(Attached(filename or "attachment", kind, payload))
+    return plain, rich, attachments
+
+
 def parse(raw: bytes) -> ParsedMail:
     """Everything partnerdesk needs of one mail; never raises on a malformed mail (it defaults instead)."""
     message: EmailMessage = message_from_bytes(raw, policy=policy.default)  # type: ignore[assignment]
-    from_pairs = getaddresses([str(message.get("From", "") or "")])
+    headers = _raw_headers(message)
+    from_pairs = getaddresses([_decoded(headers.get("from", ""))])
     from_name, from_address = from_pairs[0] if from_pairs else ("", "")
     recipients = getaddresses(
-        [str(message.get(h, "") or "") for h in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")]
+        [headers.get(h, "") for h in ("to", "cc", "delivered-to", "x-original-to", "envelope-to")]
     )
     try:
-        date = parsedate_to_datetime(str(message.get("Date"))) if message.get("Date") else None
+        date = parsedate_to_datetime(headers["date"]) if headers.get("date") else None
         if date is not None and date.tzinfo is None:
             date = None
     except (TypeError, ValueError, IndexError):
@@ -194,38 +252,26 @@ def parse(raw: bytes) -> ParsedMail:
     text = html = ""
     attachments: list[Attached] = []
     if bounce is None:
-        try:
-            plain = message.get_body(preferencelist=("plain",))
-            rich = message.get_body(preferencelist=("html",))
-        except (KeyError, AttributeError):
-            plain = rich = None
+        plain, rich, attachments = _parts(message)
         if rich is not None:
             html = nh3.clean(_decoded_text(rich), tags=SAFE_TAGS)
         text = _decoded_text(plain) if plain is not None else html_to_text(html) if html else ""
-        for part in message.iter_attachments():
-            filename = part.get_filename() or ""
-            if not filename and part.get_content_maintype() == "multipart":
-                continue
-            payload = part.get_payload(decode=True)
-            if not isinstance(payload, bytes):
-                continue
-            attachments.append(Attached(filename or "attachment", part.get_content_type(), payload))
     text = text.replace("\r\n", "\n").strip()
-    subject = " ".join(str(message.get("Subject", "") or "").split())
-    ids = message_ids(message.get("Message-ID"))
+    subject = _decoded(headers.get("subject", ""))
+    ids = message_ids(headers.get("message-id"))
     return ParsedMail(
         message_id=ids[0] if ids else fallback_message_id(raw),
         from_name=from_name,
         from_address=from_address.strip().lower(),
         to=[address.strip().lower() for _name, address in recipients if address],
         subject=subject,
-        in_reply_to=message_ids(message.get("In-Reply-To")),
-        references=message_ids(message.get("References")),
+        in_reply_to=message_ids(headers.get("in-reply-to")),
+        references=message_ids(headers.get("references")),
         date=date,
         text=text,
         new_text=new_text_of(text) if bounce is None else "",
         html=html,
         attachments=attachments,
-        auto_reply=_is_auto_reply(message),
+        auto_reply=_is_auto_reply(headers),
         bounce=bounce,
     )
