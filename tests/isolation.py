@@ -414,3 +414,7 @@ _contact_isolation.register(sys.modules[__name__])
 from tests.outbox import isolation_world as _outbox_isolation  # noqa: E402
 
 _outbox_isolation.register(sys.modules[__name__])
+
+from tests.webhooks import isolation_world as _webhooks_isolation  # noqa: E402
+
+_webhooks_isolation.register(sys.modules[__name__])

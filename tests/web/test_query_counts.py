@@ -47,6 +47,8 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/contact/brand/": (NO_ROWS, "the partner's one brand"),
     "/outbox/{outbox_message_id}/": (NO_ROWS, "one outbox message"),
     "/outbox/{outbox_message_id}/retry/": (POST_ONLY, "queues a failed message again"),
+    "/webhooks/{webhook_id}/delete/": (POST_ONLY, "deletes a webhook endpoint"),
+    "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver/": (POST_ONLY, "queues a delivery again"),
 }
 
 SALES_AND_PARTNER = (Role.SALES, Role.PARTNER_ADMIN)
@@ -76,6 +78,10 @@ PAGES: dict[str, ListCase | tuple[ListCase, ...]] = {
     "/contact/audit-log/": ListCase(qc.grow_audit_log, roles=ADMINS),
     "/contact/audit-log.csv": ListCase(qc.grow_audit_log, roles=ADMINS),
     "/outbox/": ListCase(qc.grow_outbox, roles=(Role.VENDOR_ADMIN,)),
+    "/webhooks/": ListCase(qc.grow_webhooks, roles=(Role.PARTNER_ADMIN,)),
+    "/webhooks/{webhook_id}/": ListCase(
+        qc.grow_webhook_deliveries, roles=(Role.PARTNER_ADMIN,), setup=qc.webhook_endpoint
+    ),
 }
 
 

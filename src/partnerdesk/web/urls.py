@@ -5,6 +5,7 @@ from partnerdesk.contact import views as contact_views
 from partnerdesk.contracts import views as contract_views
 from partnerdesk.outbox import views as outbox_views
 from partnerdesk.tickets import views as ticket_views
+from partnerdesk.webhooks import views as webhook_views
 from partnerdesk.worklog import views as worklog_views
 
 from . import views
@@ -80,4 +81,13 @@ urlpatterns = [
     path("outbox/", outbox_views.outbox_list, name="outbox"),
     path("outbox/<id:outbox_message_id>/", outbox_views.outbox_message, name="outbox_message"),
     path("outbox/<id:outbox_message_id>/retry/", outbox_views.outbox_retry, name="outbox_retry"),
+    # webhooks to partner systems (partnerdesk.webhooks)
+    path("webhooks/", webhook_views.webhook_list, name="webhooks"),
+    path("webhooks/<id:webhook_id>/", webhook_views.webhook_detail, name="webhook"),
+    path("webhooks/<id:webhook_id>/delete/", webhook_views.webhook_delete, name="webhook_delete"),
+    path(
+        "webhooks/<id:webhook_id>/deliveries/<id:delivery_id>/redeliver/",
+        webhook_views.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
 ]
