@@ -418,3 +418,6 @@ _outbox_isolation.register(sys.modules[__name__])
 from tests.channels import isolation_world as _channels_isolation  # noqa: E402
 
 _channels_isolation.register(sys.modules[__name__])
+from tests.webhooks import isolation_world as _webhooks_isolation  # noqa: E402
+
+_webhooks_isolation.register(sys.modules[__name__])

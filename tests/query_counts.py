@@ -63,6 +63,7 @@ class ListsWorld:
             "contract_id": self.contract.pk,
             "ticket_id": self.ticket.pk,
             "user_id": self.user(Role.L1_AGENT).pk,
+            **self.extra.get("ids", {}),  # ids a case's setup made (e.g. a webhook endpoint)
         }
 
 
@@ -375,6 +376,53 @@ def grow_outbox(lw: ListsWorld, asker: User, n: int) -> None:
         OutboxMessage.objects.filter(pk=row.pk).update(
             state=states[i % 4], last_error="SMTPServerDisconnected: gone" if i % 4 >= 2 else ""
         )
+
+
+def _register_webhook(lw: ListsWorld) -> Any:
+    from django.test import override_settings
+
+    from partnerdesk.webhooks import services as webhook_services
+
+    with override_settings(PARTNERDESK_WEBHOOKS_ALLOW_PRIVATE=True, PARTNERDESK_WEBHOOKS_MAX_ENDPOINTS=1000):
+        endpoint, _secret = webhook_services.register_endpoint(
+            acting_user=lw.user(Role.PARTNER_ADMIN),
+            url=f"http://127.0.0.1:9/hooks/{_n()}",
+            events=["ticket.state_changed", "contract.quota_threshold"],
+        )
+    return endpoint
+
+
+def webhook_endpoint(lw: ListsWorld) -> None:
+    """Setup: partner A's endpoint, whose deliveries are listed."""
+    lw.extra.setdefault("ids", {})["webhook_id"] = _register_webhook(lw).pk
+
+
+def grow_webhooks(lw: ListsWorld, asker: User, n: int) -> None:
+    for _ in range(n):
+        _register_webhook(lw)
+
+
+def grow_webhook_deliveries(lw: ListsWorld, asker: User, n: int) -> None:
+    """Events of partner A (a delivery each on every endpoint), each tried twice: refused, then delivered."""
+    from django.db import transaction
+
+    from partnerdesk.outbox import events
+    from partnerdesk.webhooks.models import Attempt, Delivery
+
+    for _ in range(n):
+        with transaction.atomic():
+            events.publish(
+                events.CONTRACT_QUOTA_THRESHOLD,
+                partner_id=lw.world.partner_a.pk,
+                data={"contract": lw.contract.pk, "threshold": 75, "number": _n()},
+            )
+    now = timezone.now()
+    for delivery in Delivery.objects.filter(attempts=0):
+        Attempt.objects.create(
+            delivery=delivery, number=1, started_at=now, duration_ms=40, status_code=500, response_excerpt="busy"
+        )
+        Attempt.objects.create(delivery=delivery, number=2, started_at=now, duration_ms=12, status_code=200)
+        Delivery.objects.filter(pk=delivery.pk).update(attempts=2, state="delivered", delivered_at=now)
 
 
 def grow_contact_page(lw: ListsWorld, asker: User, n: int) -> None:

@@ -43,6 +43,10 @@ ROUTES: dict[str, ListCase] = {
     "/api/v1/tickets/{ticket_id}/end-customer-mails": ListCase(qc.grow_mails),
     "/api/v1/audit-log": ListCase(qc.grow_audit_log, roles=VENDOR_ADMIN_AND_PARTNER),
     "/api/v1/audit-log/export": ListCase(qc.grow_audit_log, roles=VENDOR_ADMIN_AND_PARTNER),
+    "/api/v1/webhooks": ListCase(qc.grow_webhooks, roles=(Role.PARTNER_ADMIN,)),
+    "/api/v1/webhooks/{webhook_id}/deliveries": ListCase(
+        qc.grow_webhook_deliveries, roles=(Role.PARTNER_ADMIN,), setup=qc.webhook_endpoint
+    ),
 }
 
 
@@ -93,5 +97,7 @@ def _cases() -> list:
 @pytest.mark.parametrize(("path", "role"), _cases())
 def test_r12_2_api_list_query_count_does_not_grow_with_rows(world, django_capture_on_commit_callbacks, path, role):
     lw = qc.lists_world(world, django_capture_on_commit_callbacks)
+    if ROUTES[path].setup is not None:
+        ROUTES[path].setup(lw)
     url = re.sub(r"{(\w+)}", lambda m: str(lw.ids()[m.group(1)]), path)
     qc.assert_does_not_grow(lw, ROUTES[path], role, url, qc.api_client)

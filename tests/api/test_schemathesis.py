@@ -71,7 +71,7 @@ def in_test_transaction() -> Iterator[None]:
 
 
 # Id parameters whose name does not say the model's name.
-MODEL_OF_PARAMETER = {"token_id": "accounts.ApiToken"}
+MODEL_OF_PARAMETER = {"token_id": "accounts.ApiToken", "webhook_id": "webhooks.Endpoint"}
 
 
 @functools.cache

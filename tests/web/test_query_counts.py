@@ -53,6 +53,8 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/inbox/{mail_id}/discard/": (POST_ONLY, "discards a mail"),
     "/inbox/{mail_id}/restore/": (POST_ONLY, "restores a discarded mail"),
     "/mail/{mail_id}/original/": (NO_ROWS, "one mail's original bytes"),
+    "/webhooks/{webhook_id}/delete/": (POST_ONLY, "deletes a webhook endpoint"),
+    "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver/": (POST_ONLY, "queues a delivery again"),
 }
 
 SALES_AND_PARTNER = (Role.SALES, Role.PARTNER_ADMIN)
@@ -83,6 +85,10 @@ PAGES: dict[str, ListCase | tuple[ListCase, ...]] = {
     "/contact/audit-log.csv": ListCase(qc.grow_audit_log, roles=ADMINS),
     "/outbox/": ListCase(qc.grow_outbox, roles=(Role.VENDOR_ADMIN,)),
     "/inbox/": ListCase(qc.grow_inbox, roles=ADMINS),
+    "/webhooks/": ListCase(qc.grow_webhooks, roles=(Role.PARTNER_ADMIN,)),
+    "/webhooks/{webhook_id}/": ListCase(
+        qc.grow_webhook_deliveries, roles=(Role.PARTNER_ADMIN,), setup=qc.webhook_endpoint
+    ),
 }
 
 

@@ -11,6 +11,7 @@ from partnerdesk.accounts.api import router as accounts_router
 from partnerdesk.contact.api import router as contact_router
 from partnerdesk.contracts.api import router as contracts_router
 from partnerdesk.tickets.api import router as tickets_router
+from partnerdesk.webhooks.api import router as webhooks_router
 from partnerdesk.worklog.api import router as worklog_router
 
 from .auth import api_auth
@@ -60,3 +61,4 @@ api.add_router("", contracts_router)
 api.add_router("", tickets_router)
 api.add_router("", worklog_router)
 api.add_router("", contact_router)
+api.add_router("", webhooks_router)

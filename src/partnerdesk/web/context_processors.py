@@ -28,6 +28,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("web:inbox", _("Inbox")))
         if user.role == Role.VENDOR_ADMIN:
             items.append(("web:outbox", _("Outbox")))
+        if user.role == Role.PARTNER_ADMIN:
+            items.append(("web:webhooks", _("Webhooks")))
         items.append(("web:profile", _("Profile")))
     return {"nav_items": items, "nav_current": _current_section(request, user)}
 
@@ -51,6 +53,8 @@ def _current_section(request: HttpRequest, user: Any) -> str:
         return "web:outbox"
     if view_name.startswith("web:inbox"):
         return "web:inbox"
+    if view_name.startswith("web:webhook"):
+        return "web:webhooks"
     if view_name.startswith("web:contact_"):
         return "web:contact_authorizations"
     return view_name

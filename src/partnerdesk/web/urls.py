@@ -6,6 +6,7 @@ from partnerdesk.contact import views as contact_views
 from partnerdesk.contracts import views as contract_views
 from partnerdesk.outbox import views as outbox_views
 from partnerdesk.tickets import views as ticket_views
+from partnerdesk.webhooks import views as webhook_views
 from partnerdesk.worklog import views as worklog_views
 
 from . import views
@@ -89,4 +90,13 @@ urlpatterns = [
     path("inbox/<id:mail_id>/discard/", channel_views.inbox_discard, name="inbox_discard"),
     path("inbox/<id:mail_id>/restore/", channel_views.inbox_restore, name="inbox_restore"),
     path("mail/<id:mail_id>/original/", channel_views.original, name="inbound_original"),
+    # webhooks to partner systems (partnerdesk.webhooks)
+    path("webhooks/", webhook_views.webhook_list, name="webhooks"),
+    path("webhooks/<id:webhook_id>/", webhook_views.webhook_detail, name="webhook"),
+    path("webhooks/<id:webhook_id>/delete/", webhook_views.webhook_delete, name="webhook_delete"),
+    path(
+        "webhooks/<id:webhook_id>/deliveries/<id:delivery_id>/redeliver/",
+        webhook_views.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
 ]
