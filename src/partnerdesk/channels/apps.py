@@ -6,3 +6,8 @@ class ChannelsConfig(AppConfig):
     name = "partnerdesk.channels"
     label = "channels"
     verbose_name = _("Mail in and out")
+
+    def ready(self) -> None:
+        from . import notifications
+
+        notifications.register()
