@@ -18,16 +18,15 @@ SOURCE = Path(partnerdesk.__file__).parent
 ROLLBACK_TESTS = {
     "contracts/services.py:request_individual_contract": "tests.contracts.test_rollback:"
     + "test_r2_2_individual_contract_request_rolled_back_sends_sales_no_mail",
-    "contracts/ledger.py:enqueue_quota_mails": "tests.contracts.test_rollback:"
-    + "test_r4_9_quota_threshold_rolled_back_sends_no_mail_and_leaves_no_notification",
     "contracts/mail.py:enqueue_mails": "tests.contracts.test_rollback:"
-    + "test_r4_9_quota_threshold_rolled_back_sends_no_mail_and_leaves_no_notification",
+    + "test_r2_2_individual_contract_request_rolled_back_sends_sales_no_mail",
     "contact/outbound.py:send_mail_to_end_customer.act": "tests.contact.test_rollback:"
     + "test_r9_3_mail_to_end_customer_rolled_back_is_neither_sent_nor_recorded",
     "contact/services.py:notify_partner_of_reply": "tests.contact.test_rollback:"
     + "test_r9_5_end_customer_reply_rolled_back_tells_the_partner_nothing",
-    "tickets/services.py:_enqueue_breach_risk_mail": "tests.tickets.test_rollback:"
-    + "test_r6_3_breach_risk_rolled_back_sends_no_mail_and_leaves_no_notice",
+    # Every notification (R4.9, R6.3, R7.1): rolled back for each kind of change that causes one.
+    "channels/notifications.py:_enqueue": "tests.channels.test_rollback:"
+    + "test_r7_1_rolled_back_change_leaves_no_notification",
 }
 # Calls that write a side effect into the caller's transaction (the outbox) count as sites too.
 ENQUEUE_NAMES = {"enqueue", "enqueue_mails"}
@@ -57,7 +56,7 @@ def on_commit_sites() -> set[str]:
 
 def test_every_on_commit_side_effect_has_a_rollback_test():
     sites = on_commit_sites()
-    assert "contracts/ledger.py:enqueue_quota_mails" in sites
+    assert "channels/notifications.py:_enqueue" in sites
     missing = sorted(sites - set(ROLLBACK_TESTS))
     assert not missing, f"on_commit side effects without a rollback test: {missing}"
     assert not sorted(set(ROLLBACK_TESTS) - sites), "ROLLBACK_TESTS names sites that no longer exist"

@@ -317,6 +317,9 @@ NINJA_PAGINATION_CLASS = "partnerdesk.api.pagination.LimitOffset"  # bounded off
 PARTNERDESK_IDEMPOTENCY_TTL_HOURS = envint("PARTNERDESK_IDEMPOTENCY_TTL_HOURS", 24)
 # Partner admins and Sales are told when a term's included time reaches these percentages (R4.9).
 PARTNERDESK_QUOTA_THRESHOLDS = tuple(int(p) for p in envlist("PARTNERDESK_QUOTA_THRESHOLDS", "75,100"))
+# Where the desk is reached, e.g. https://desk.example.com: notification mails link to the ticket and the
+# profile page under it; without it they name the ticket and the page only.
+PARTNERDESK_BASE_URL = env("PARTNERDESK_BASE_URL", "").rstrip("/")
 
 # Support hours (R6.1): weekday -> open intervals, local to the zone; holidays from `holidays`.
 SUPPORT_HOURS_TIMEZONE = env("SUPPORT_HOURS_TIMEZONE", "Europe/Berlin")

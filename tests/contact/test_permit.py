@@ -64,10 +64,10 @@ MAIL_SENDERS = {"outbox/delivery.py": "the outbox worker: every mail, after the 
 MAIL_BUILDERS = {
     "contact/outbound.py": "end customers: only inside gate.perform_contact, with a ContactPermit",
     "contact/services.py": "the partner's administrators, about an end customer's reply",
-    "tickets/services.py": "vendor staff: service-level breach-risk notices",
     "contracts/services.py": "Sales: requests for an individual contract",
-    "contracts/ledger.py": "partner admins and Sales: included-time thresholds",
-    "contracts/mail.py": "the contracts app's outbox writer (the two above)",
+    "contracts/mail.py": "the contracts app's outbox writer (the request above)",
+    "channels/notifications.py": "partner users and vendor staff (never end customers): ticket notices, "
+    + "included-time thresholds (partner admins, Sales), service levels at risk",
     "outbox/services.py": "reads the producers' messages into outbox rows",
     "outbox/delivery.py": "builds the stored rows again to send them",
 }

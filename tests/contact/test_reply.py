@@ -116,3 +116,23 @@ def test_r9_5_mail_that_answers_no_vendor_mail_stays_with_the_partner(
     assert reply.ticket_message.author_name == "Jens Hansen"  # the partner sees who wrote
     assert reply.ticket_message.body.endswith("Bäckerei Hansen KG")
     assert not Message.objects.filter(ticket=contact_world.ticket, shared_with_vendor=True).exists()
+
+
+def test_r9_5_a_partner_admin_who_switched_reply_notices_off_is_not_told(
+    contact_world, smtp_server, django_capture_on_commit_callbacks
+):
+    from partnerdesk.accounts.choices import NotificationKind
+    from partnerdesk.accounts.services import set_notification_switches
+    from partnerdesk.outbox.models import OutboxMessage
+
+    admin = contact_world.world.user(Role.PARTNER_ADMIN)
+    set_notification_switches(acting_user=admin, kinds_off=[NotificationKind.END_CUSTOMER_REPLY])
+    contact_world.grant()
+    sent = _vendor_mail(contact_world, django_capture_on_commit_callbacks)
+    reply = _reply(contact_world, django_capture_on_commit_callbacks, sent.message_id)
+    assert reply.ticket_message is not None  # the reply is on the ticket all the same
+    assert not OutboxMessage.objects.filter(kind="reply_notice").exists()
+    # Switched on again, the next reply is told.
+    set_notification_switches(acting_user=admin, kinds_off=[])
+    _reply(contact_world, django_capture_on_commit_callbacks, sent.message_id, message_id="<r2@hansen.example>")
+    assert list(OutboxMessage.objects.filter(kind="reply_notice").values_list("to", flat=True)) == [[admin.email]]

@@ -40,6 +40,7 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/tickets/{ticket_id}/attachments/": (POST_ONLY, "uploads a file"),
     "/tickets/{ticket_id}/attachments/{attachment_id}/": (NO_ROWS, "downloads one file"),
     "/tickets/{ticket_id}/defects/": (POST_ONLY, "links a defect"),
+    "/tickets/{ticket_id}/follow/": (POST_ONLY, "follows or stops following the ticket"),
     "/tickets/{ticket_id}/time/": (POST_ONLY, "books time"),
     "/contact/authorizations/new/": (REDIRECT, "to the end customer's grant page"),
     "/contact/authorizations/{authorization_id}/revoke/": (POST_ONLY, "revokes an authorisation"),

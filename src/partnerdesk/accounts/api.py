@@ -5,9 +5,10 @@
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from partnerdesk.api.fields import Moment, ObjectId
@@ -166,6 +167,44 @@ def get_me(request: HttpRequest) -> MeOut:
         partner_name=user.partner.name if user.partner else None,
         language=user.language,
     )
+
+
+def _switches(user: Any) -> dict[str, bool]:
+    return {kind: kind not in (user.notifications_off or []) for kind in user.notification_kinds}
+
+
+NOTIFICATION_SWITCHES = (
+    "One entry per kind of notification mail your role receives: true = mailed, false = switched off. Kinds: "
+    "vendor_message, ticket_escalated, ticket_handed_back, ticket_third_level, ticket_resolved, partner_message, "
+    "quota_threshold, breach_risk, end_customer_reply."
+)
+
+
+@router.get(
+    "/me/notifications",
+    response=dict[str, bool],
+    summary="Your notification switches",
+    description=NOTIFICATION_SWITCHES,
+)
+def get_notification_switches(request: HttpRequest) -> dict[str, bool]:
+    return _switches(_user(request))
+
+
+@router.put(
+    "/me/notifications",
+    response=dict[str, bool],
+    summary="Switch kinds of notification mail on or off",
+    description=NOTIFICATION_SWITCHES + " Kinds not named keep their switch; an unknown kind is a field error.",
+)
+def put_notification_switches(request: HttpRequest, switches: Body[dict[str, bool]]) -> dict[str, bool]:
+    user = _user(request)
+    problems = {kind: [p] for kind in switches if (p := services.notification_kind_problem(user, kind))}
+    if problems:
+        raise ValidationError(problems)  # each unknown kind is the field named (R13.1)
+    kinds_off = {k for k in user.notification_kinds if k in (user.notifications_off or [])}
+    kinds_off |= {kind for kind, on in switches.items() if not on}
+    kinds_off -= {kind for kind, on in switches.items() if on}
+    return _switches(services.set_notification_switches(acting_user=user, kinds_off=kinds_off))
 
 
 @router.get("/partners", response=list[PartnerOut], summary="Partners the user may see")

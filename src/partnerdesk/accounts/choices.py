@@ -41,3 +41,58 @@ class SecurityEvent(models.TextChoices):
     PARTNER_ENABLED = "partner_enabled", _("Partner enabled")
     TOKEN_CREATED = "token_created", _("API token created")
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
+
+
+class NotificationKind(models.TextChoices):
+    """The kinds of notification mail; each user can switch each one off (profile, /api/v1/me/notifications)."""
+
+    VENDOR_MESSAGE = "vendor_message", _("Messages from the vendor")
+    TICKET_ESCALATED = "ticket_escalated", _("Tickets escalated or reopened into the vendor's queue")
+    TICKET_HANDED_BACK = "ticket_handed_back", _("Tickets handed back to the partner")
+    TICKET_THIRD_LEVEL = "ticket_third_level", _("Tickets moved to third level")
+    TICKET_RESOLVED = "ticket_resolved", _("Tickets resolved by the other side")
+    PARTNER_MESSAGE = "partner_message", _("Messages and answers from the partner")
+    QUOTA_THRESHOLD = "quota_threshold", _("A contract's included time reaching a threshold")
+    BREACH_RISK = "breach_risk", _("Service levels at risk")
+    END_CUSTOMER_REPLY = "end_customer_reply", _("Replies from end customers")
+
+
+# Which kinds a role can receive at all: the profile offers exactly these switches, and no other kind is sent.
+NOTIFICATION_KINDS_BY_ROLE: dict[str, tuple[str, ...]] = {
+    Role.PARTNER_ADMIN: (
+        NotificationKind.VENDOR_MESSAGE,
+        NotificationKind.TICKET_HANDED_BACK,
+        NotificationKind.TICKET_THIRD_LEVEL,
+        NotificationKind.TICKET_RESOLVED,
+        NotificationKind.QUOTA_THRESHOLD,
+        NotificationKind.END_CUSTOMER_REPLY,
+    ),
+    Role.L1_AGENT: (
+        NotificationKind.VENDOR_MESSAGE,
+        NotificationKind.TICKET_HANDED_BACK,
+        NotificationKind.TICKET_THIRD_LEVEL,
+        NotificationKind.TICKET_RESOLVED,
+    ),
+    Role.L2_AGENT: (
+        NotificationKind.TICKET_ESCALATED,
+        NotificationKind.PARTNER_MESSAGE,
+        NotificationKind.TICKET_THIRD_LEVEL,
+        NotificationKind.TICKET_RESOLVED,
+        NotificationKind.BREACH_RISK,
+    ),
+    Role.L3_ENGINEER: (
+        NotificationKind.TICKET_ESCALATED,
+        NotificationKind.PARTNER_MESSAGE,
+        NotificationKind.TICKET_THIRD_LEVEL,
+        NotificationKind.TICKET_RESOLVED,
+        NotificationKind.BREACH_RISK,
+    ),
+    Role.VENDOR_ADMIN: (
+        NotificationKind.TICKET_ESCALATED,
+        NotificationKind.PARTNER_MESSAGE,
+        NotificationKind.TICKET_THIRD_LEVEL,
+        NotificationKind.TICKET_RESOLVED,
+    ),
+    Role.SALES: (NotificationKind.QUOTA_THRESHOLD,),
+    Role.BILLING: (),
+}

@@ -11,7 +11,15 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from .choices import PARTNER_ROLES, VENDOR_ROLES, Language, OrganisationKind, Role, SecurityEvent
+from .choices import (
+    NOTIFICATION_KINDS_BY_ROLE,
+    PARTNER_ROLES,
+    VENDOR_ROLES,
+    Language,
+    OrganisationKind,
+    Role,
+    SecurityEvent,
+)
 from .validation import validate_header_text
 
 
@@ -181,6 +189,14 @@ class User(AbstractUser):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, blank=True, default="")
+    # The kinds of notification mail (choices.NotificationKind) the user switched off; every other kind is on.
+    # The database's default too: rows written by code that does not know the column yet (a rolling deploy).
+    notifications_off = models.JSONField(
+        _("notifications switched off"),
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        blank=True,
+    )
     # Who disabled the user: a partner admin may enable only users its own partner disabled (R1.5).
     disabled_by = models.ForeignKey(
         "self",
@@ -242,6 +258,15 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return self.is_active and self.role in roles
+
+    @property
+    def notification_kinds(self) -> tuple[str, ...]:
+        """The kinds of notification mail the user's role can receive (and switch off)."""
+        return NOTIFICATION_KINDS_BY_ROLE.get(self.role, ())
+
+    def wants_notification(self, kind: str) -> bool:
+        """Whether a notification of this kind may be mailed to the user: one of its role's, not switched off."""
+        return kind in self.notification_kinds and kind not in (self.notifications_off or [])
 
 
 class UserSession(AbstractBaseSession):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import locks
-from .choices import PARTNER_ROLES, VENDOR_ROLES, OrganisationKind, Role, SecurityEvent
+from .choices import PARTNER_ROLES, VENDOR_ROLES, NotificationKind, OrganisationKind, Role, SecurityEvent
 from .models import ApiToken, ContactPerson, EndCustomer, Partner, User, UserSession
 
 # Callers log through the services; the bounded writing lives in security_log.py.
@@ -266,6 +266,35 @@ def set_user_language(*, acting_user: User, language: str) -> User:
         raise ValidationError({"language": _("Choose German, English or the browser language.")})
     acting_user.language = language
     acting_user.save(update_fields=["language"])
+    return acting_user
+
+
+def notification_kind_problem(user: User, kind: str) -> str | None:
+    """Why `kind` cannot be switched for this user (unknown, or not one its role receives), or None."""
+    if kind not in NotificationKind.values:
+        return _("Unknown kind of notification “%(kind)s”. Choose one of: %(choices)s.") % {
+            "kind": kind,
+            "choices": ", ".join(user.notification_kinds) or "–",
+        }
+    if kind not in user.notification_kinds:
+        return _("Your role receives no notifications of the kind “%(kind)s”.") % {"kind": kind}
+    return None
+
+
+@transaction.atomic
+def set_notification_switches(*, acting_user: User, kinds_off: Iterable[str]) -> User:
+    """The user switches off exactly these kinds of notification mail (all others of its role are on).
+
+    Each kind must be one its role receives; a wrong one is a field error on `kinds_off` naming it (R13.1).
+    """
+    kinds_off = list(dict.fromkeys(str(k) for k in kinds_off))
+    problems = [problem for kind in kinds_off if (problem := notification_kind_problem(acting_user, kind))]
+    if problems:
+        raise ValidationError({"kinds_off": problems})
+    user = locks.lock_user(acting_user.pk)
+    user.notifications_off = [k for k in NotificationKind.values if k in kinds_off]
+    user.save(update_fields=["notifications_off"])
+    acting_user.notifications_off = user.notifications_off
     return acting_user
 
 

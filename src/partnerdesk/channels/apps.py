@@ -14,8 +14,9 @@ class ChannelsConfig(AppConfig):
 
         from partnerdesk.outbox import schedule
 
-        from . import imap
+        from . import imap, notifications
 
+        notifications.register()  # subscribers of the domain events (outbox.events)
         if imap.configured():
             every = timedelta(seconds=settings.PARTNERDESK_IMAP_FETCH_SECONDS)
             schedule.register_job("channels.mail_fetch", imap.fetch_job, every=every)

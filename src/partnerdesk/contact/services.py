@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from partnerdesk.accounts import locks as account_locks
-from partnerdesk.accounts.choices import PARTNER_ROLES, Role
+from partnerdesk.accounts.choices import PARTNER_ROLES, NotificationKind, Role
 from partnerdesk.accounts.masking import redact_for_vendor
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, User
 from partnerdesk.accounts.services import ensure_role
@@ -347,8 +347,11 @@ def notify_partner_of_reply(mail: EndCustomerMail) -> int:
     written in the reply's transaction. They carry the full reply, so the outbox page hides them (R9.1)."""
     ticket = mail.ticket
     admins = list(User.objects.filter(partner_id=ticket.partner_id, role=Role.PARTNER_ADMIN, is_active=True))
-    recipients: list[tuple[str, str]] = [(u.email, u.language) for u in admins]
-    if not recipients and ticket.partner.email:
+    # Admins who switched these notices off are not told; the partner's address only when it has no admin.
+    recipients: list[tuple[str, str]] = [
+        (u.email, u.language) for u in admins if u.wants_notification(NotificationKind.END_CUSTOMER_REPLY)
+    ]
+    if not admins and ticket.partner.email:
         recipients = [(ticket.partner.email, "")]
     for address, language in recipients:
         with translation.override(language or settings.LANGUAGE_CODE):

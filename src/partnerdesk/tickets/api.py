@@ -290,6 +290,33 @@ def close(request: HttpRequest, ticket_id: ObjectId, payload: NoteIn):  # type: 
     return _reload(request, ticket)
 
 
+class FollowOut(Schema):
+    ticket_id: int
+    following: bool = Field(..., description="Whether you are told of this ticket's messages and moves by mail")
+
+
+@router.get("/tickets/{ticket_id}/follow", response=FollowOut, summary="Whether you follow the ticket")
+def get_follow(request: HttpRequest, ticket_id: ObjectId) -> FollowOut:
+    ticket = _ticket(request, ticket_id)
+    return FollowOut(ticket_id=ticket.pk, following=selectors.is_following(_user(request), ticket))
+
+
+@router.post(
+    "/tickets/{ticket_id}/follow",
+    response=FollowOut,
+    summary="Follow the ticket: be told of the other side's messages and moves by mail",
+)
+def follow(request: HttpRequest, ticket_id: ObjectId) -> FollowOut:
+    ticket = _ticket(request, ticket_id)
+    return FollowOut(ticket_id=ticket.pk, following=services.follow(acting_user=_user(request), ticket=ticket))
+
+
+@router.delete("/tickets/{ticket_id}/follow", response=FollowOut, summary="Stop following the ticket")
+def unfollow(request: HttpRequest, ticket_id: ObjectId) -> FollowOut:
+    ticket = _ticket(request, ticket_id)
+    return FollowOut(ticket_id=ticket.pk, following=services.unfollow(acting_user=_user(request), ticket=ticket))
+
+
 class TransitionOut(Schema):
     at: datetime
     actor: str

@@ -205,3 +205,24 @@ class SlaNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.clock} {self.due_at}"
+
+
+class TicketFollower(models.Model):
+    """A user who follows a ticket and is told of the other side's messages and moves by mail (R7.1).
+
+    Partner users follow their own partner's tickets; vendor staff follow escalated ones. The ticket's
+    creator and everyone who writes in the partner-vendor thread follow it automatically.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_tickets")
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket follower")
+        verbose_name_plural = _("ticket followers")
+        ordering = ["ticket_id", "pk"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="ticket_follower_once")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.user_id}"

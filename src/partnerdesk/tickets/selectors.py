@@ -13,7 +13,7 @@ from partnerdesk.accounts.masking import normalise, redact, redact_for_vendor
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, User
 
 from .choices import CAPTURE_TEXT_FIELDS, Level, MessageKind, TicketState
-from .models import Attachment, Message, ProductDefect, Ticket, TicketTransition
+from .models import Attachment, Message, ProductDefect, Ticket, TicketFollower, TicketTransition
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -113,6 +113,21 @@ def defects_visible_to(user: User) -> QuerySet[ProductDefect]:
 
 def transitions_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketTransition]:
     return TicketTransition.objects.filter(ticket=ticket, ticket__in=tickets_visible_to(user)).select_related("actor")
+
+
+def is_following(user: User, ticket: Ticket) -> bool:
+    """Whether the user follows the ticket (its own follow state; the ticket came from `tickets_visible_to`)."""
+    return TicketFollower.objects.filter(ticket=ticket, user=user).exists()
+
+
+def followers_of(ticket: Ticket) -> QuerySet[User]:
+    """The active users following the ticket who may still see it: its partner's users (of an active partner)
+    and, once the ticket was escalated, vendor users. For the notifications, which ask on nobody's behalf."""
+    followers = User.objects.filter(followed_tickets__ticket=ticket, is_active=True)
+    partner_side = Q(partner_id=ticket.partner_id, partner__is_active=True)
+    if ticket.level >= Level.SECOND or ticket.escalated_at is not None:
+        return followers.filter(partner_side | Q(partner__isnull=True)).order_by("pk")
+    return followers.filter(partner_side).order_by("pk")
 
 
 def ticket_figures(user: User) -> dict[str, int]:

@@ -1,7 +1,8 @@
 """Every write to tickets: capture, the levels and their transitions, messages, attachments, defects.
 
 Each function takes the acting user, checks its right, and writes the ticket change and its
-transition row in one transaction (R5.8). Outbound effects (mail, webhooks) go after commit.
+transition row in one transaction (R5.8). Outbound effects (mail, webhooks) are the subscribers' of the
+events published here (`outbox.events`), written in the same transaction; this app sends nothing itself.
 """
 
 from __future__ import annotations
@@ -14,20 +15,17 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerdesk.accounts.choices import PARTNER_ROLES, SUPPORT_ROLES, Role
-from partnerdesk.accounts.masking import redact_for_vendor
 from partnerdesk.accounts.models import EndCustomer, User
 from partnerdesk.accounts.services import ensure_role
 from partnerdesk.accounts.validation import choose_one_of
 from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.contracts.models import Contract
 from partnerdesk.outbox import events
-from partnerdesk.outbox.services import enqueue
 
 from . import clocks, locks
 from .choices import (
@@ -41,7 +39,7 @@ from .choices import (
     MessageKind,
     TicketState,
 )
-from .models import Attachment, Message, ProductDefect, SlaNotification, Ticket, TicketTransition
+from .models import Attachment, Message, ProductDefect, SlaNotification, Ticket, TicketFollower, TicketTransition
 
 VENDOR_WORKERS = (*SUPPORT_ROLES, Role.VENDOR_ADMIN)
 
@@ -190,6 +188,7 @@ def create_ticket(*, acting_user: User, end_customer: EndCustomer, subject: str,
         to_level=ticket.level,
         reason="created",
     )
+    _follow(ticket, acting_user)  # the creator follows its ticket
     return ticket
 
 
@@ -364,7 +363,6 @@ def hand_back(*, acting_user: User, ticket: Ticket, reason: str, message: str) -
     ticket = _lock(ticket)
     if ticket.state not in (TicketState.ESCALATED, TicketState.THIRD_LEVEL):
         raise ValidationError({"state": _("Only a ticket the vendor is working on can be handed back.")})
-    _post(ticket, acting_user, MessageKind.THREAD, message)
     if reason == HandBackReason.ANSWERED:
         _transition(ticket, actor=acting_user, to_state=TicketState.WAITING_FOR_PARTNER, reason=reason, note=message)
     else:
@@ -377,6 +375,9 @@ def hand_back(*, acting_user: User, ticket: Ticket, reason: str, message: str) -
             reason=reason,
             note=message,
         )
+    # The message after the transition: its event can tell that it is the hand-back's own message (whose
+    # transition, published first, already carries it), so the partner is told once.
+    _post(ticket, acting_user, MessageKind.THREAD, message)
     return ticket
 
 
@@ -446,6 +447,38 @@ def reopen(*, acting_user: User, ticket: Ticket, reason: str) -> Ticket:
     return ticket
 
 
+# --- following -----------------------------------------------------------------------------------
+
+
+def _follow(ticket: Ticket, user: User) -> None:
+    # A second follow of the same user is no error (the unique constraint keeps one row).
+    TicketFollower.objects.bulk_create([TicketFollower(ticket=ticket, user=user)], ignore_conflicts=True)
+
+
+@transaction.atomic
+def follow(*, acting_user: User, ticket: Ticket) -> bool:
+    """The user follows the ticket and is told of the other side's messages and moves by mail.
+
+    Partner users follow their own partner's tickets; the vendor's support staff and admins follow tickets
+    that were escalated (the only ones they see, R1.2). Returns the new state: following.
+    """
+    if acting_user.is_partner:
+        _ensure_partner_of(acting_user, ticket)
+    else:
+        ensure_role(acting_user, *VENDOR_WORKERS)
+        if ticket.level < Level.SECOND and ticket.escalated_at is None:
+            raise PermissionDenied(_("Your role does not allow this action."))
+    _follow(ticket, acting_user)
+    return True
+
+
+@transaction.atomic
+def unfollow(*, acting_user: User, ticket: Ticket) -> bool:
+    """The user stops following the ticket (anyone may, whatever its role now). Returns: not following."""
+    TicketFollower.objects.filter(ticket=ticket, user=acting_user).delete()
+    return False
+
+
 # --- messages and attachments ---------------------------------------------------------------------
 
 
@@ -463,6 +496,7 @@ def _post(ticket: Ticket, author: User, kind: str, body: str) -> Message:
         _refresh_due(ticket)
         ticket.save(update_fields=["first_response_at", "due_at"])
     if kind == MessageKind.THREAD:
+        _follow(ticket, author)  # whoever writes in the thread follows the ticket
         events.publish(
             events.TICKET_VENDOR_MESSAGE if author.is_vendor else events.TICKET_PARTNER_MESSAGE,
             partner_id=ticket.partner_id,
@@ -673,31 +707,10 @@ def notify_breach_risks(*, now: datetime | None = None) -> int:
             _notice, created = SlaNotification.objects.get_or_create(ticket=ticket, clock=clock, due_at=ticket.due_at)
             if created:
                 made += 1
-                _enqueue_breach_risk_mail(ticket, clock)
+                # The notice's mail to the staff at the ticket's level is the event's subscriber's (channels).
                 events.publish(
                     events.TICKET_BREACH_RISK,
                     partner_id=ticket.partner_id,
                     data={"ticket": ticket.pk, "clock": clock, "due_at": ticket.due_at.isoformat()},
                 )
     return made
-
-
-def _enqueue_breach_risk_mail(ticket: Ticket, clock: str) -> None:
-    """The notice to the staff at the ticket's level, as an outbox row in the notice's transaction (R6.3)."""
-    roles = [Role.L3_ENGINEER] if ticket.level == Level.THIRD else [Role.L2_AGENT]
-    recipients = list(User.objects.filter(role__in=roles, is_active=True).values_list("email", flat=True))
-    if not recipients:
-        return
-    what = _("first response") if clock == "first_response" else _("resolution")
-    # Vendor staff read it: the subject as the vendor is shown it (R9.1).
-    subject = redact_for_vendor(ticket.subject, end_customer=ticket.end_customer)
-    enqueue(
-        kind="breach_risk",
-        message=EmailMessage(
-            subject=_("Service level at risk: ticket #%(id)s") % {"id": ticket.pk},
-            body=_("The %(what)s of ticket #%(id)s “%(subject)s” is due at %(due)s.")
-            % {"what": what, "id": ticket.pk, "subject": subject, "due": ticket.due_at.isoformat()},
-            to=recipients,
-        ),
-        reference=f"tickets.Ticket:{ticket.pk}",
-    )

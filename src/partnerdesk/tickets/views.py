@@ -144,6 +144,8 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "attachment_form": AttachmentForm() if kinds and ticket.state != TicketState.CLOSED else None,
         "hand_back_form": HandBackForm() if user.is_vendor else None,
         "minutes_left": support_minutes_left(ticket.due_at, now),
+        "following": selectors.is_following(user, ticket),
+        "may_follow": user.is_partner or user.role in services.VENDOR_WORKERS,
         "time_entries": worklog_selectors.time_entries_visible_to(user).filter(ticket=ticket),
         "time_events": worklog_selectors.time_entry_events_visible_to(user, ticket).order_by("-at", "-pk")[:20],
         "may_book": user.is_vendor and user.role in TIME_BOOKING_ROLES,
@@ -332,6 +334,26 @@ def ticket_attachment_download(request: HttpRequest, ticket_id: int, attachment_
         as_attachment=True,
         filename=selectors.shown_one(user, attachment, ticket=ticket).filename,
         content_type=attachment.content_type,
+    )
+
+
+@login_required
+@require_POST
+def ticket_follow(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Follow the ticket (`follow=1`) or stop following it (anything else)."""
+    user = _user(request)
+    if request.POST.get("follow") == "1":
+        return _act(
+            request,
+            ticket_id,
+            lambda t: services.follow(acting_user=user, ticket=t),
+            _("You follow this ticket: its messages and moves reach you by mail."),
+        )
+    return _act(
+        request,
+        ticket_id,
+        lambda t: services.unfollow(acting_user=user, ticket=t),
+        _("You no longer follow this ticket."),
     )
 
 

@@ -62,6 +62,7 @@ urlpatterns = [
         name="ticket_attachment_download",
     ),
     path("tickets/<id:ticket_id>/defects/", ticket_views.ticket_defect, name="ticket_defect"),
+    path("tickets/<id:ticket_id>/follow/", ticket_views.ticket_follow, name="ticket_follow"),
     path("tickets/<id:ticket_id>/time/", worklog_views.ticket_time, name="ticket_time"),
     path(
         "tickets/<id:ticket_id>/time/<id:time_entry_id>/delete/",

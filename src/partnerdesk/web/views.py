@@ -20,7 +20,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
 from partnerdesk.accounts import selectors, services
-from partnerdesk.accounts.choices import Role
+from partnerdesk.accounts.choices import NotificationKind, Role
 from partnerdesk.accounts.models import User
 from partnerdesk.contact import services as contact_services
 from partnerdesk.tickets.selectors import ticket_figures
@@ -75,8 +75,18 @@ def profile(request: HttpRequest) -> HttpResponse:
     language_form = LanguageForm(initial={"language": user.language})
     token_form = TokenForm()
     new_token = None
+    notification_errors: list[str] = []
     if request.method == "POST":
-        if "language" in request.POST:
+        if "notifications" in request.POST:
+            # One checkbox per kind the role receives; the unchecked ones are switched off.
+            checked = request.POST.getlist("notify")
+            notification_errors = [p for k in checked if (p := services.notification_kind_problem(user, k))]
+            if not notification_errors:
+                kinds_off = [k for k in user.notification_kinds if k not in checked]
+                services.set_notification_switches(acting_user=user, kinds_off=kinds_off)
+                messages.success(request, _("Your notification settings were saved."))
+                return redirect("web:profile")
+        elif "language" in request.POST:
             language_form = LanguageForm(request.POST)
             if language_form.is_valid():
                 language = language_form.cleaned_data["language"]
@@ -104,6 +114,11 @@ def profile(request: HttpRequest) -> HttpResponse:
             "token_form": token_form,
             "new_token": new_token,
             "tokens": selectors.api_tokens_of(user),
+            "notification_switches": [
+                (kind, NotificationKind(kind).label, kind not in (user.notifications_off or []))
+                for kind in user.notification_kinds
+            ],
+            "notification_errors": notification_errors,
         },
     )
 
