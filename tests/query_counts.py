@@ -414,7 +414,7 @@ def grow_webhook_deliveries(lw: ListsWorld, asker: User, n: int) -> None:
             events.publish(
                 events.CONTRACT_QUOTA_THRESHOLD,
                 partner_id=lw.world.partner_a.pk,
-                data={"contract": lw.contract.pk, "threshold": 75, "number": _n()},
+                data={"contract": lw.contract.pk, "term": 0, "threshold": 75, "number": _n()},
             )
     now = timezone.now()
     for delivery in Delivery.objects.filter(attempts=0):

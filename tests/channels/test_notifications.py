@@ -13,8 +13,7 @@ from django.test import override_settings
 
 from partnerdesk.accounts.choices import NotificationKind, Role
 from partnerdesk.accounts.services import set_notification_switches
-from partnerdesk.channels.addresses import reply_address, ticket_of_address
-from partnerdesk.channels.notifications import thread_id
+from partnerdesk.channels.addresses import reply_address, thread_id, ticket_of_address, ticket_of_thread_id
 from partnerdesk.contracts.models import QuotaNotification
 from partnerdesk.outbox.delivery import deliver_due
 from partnerdesk.tickets import services
@@ -23,7 +22,17 @@ from partnerdesk.tickets.models import Ticket, TicketFollower
 from tests.contracts.conftest import book
 from tests.factories import partner_user, vendor_user
 
-from .notification_scenarios import PARTNER_TEXT, SCENARIOS, SECRETS, escalated, first_level, german, last_pk, rows_after, to
+from .notification_scenarios import (
+    PARTNER_TEXT,
+    SCENARIOS,
+    SECRETS,
+    escalated,
+    first_level,
+    german,
+    last_pk,
+    rows_after,
+    to,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +102,7 @@ def test_r7_1_ticket_mail_replies_land_on_the_ticket(world, scenario):
     assert row.reply_to == [reply_address(ticket.pk)]
     assert ticket_of_address(row.reply_to[0]) == ticket.pk
     assert row.subject.startswith(f"[#{ticket.pk}] ")
-    assert row.headers["References"] == thread_id(ticket.pk) == f"<ticket-{ticket.pk}@groupios.example>"
+    assert row.headers["References"] == thread_id(ticket.pk) and ticket_of_thread_id(thread_id(ticket.pk)) == ticket.pk
 
 
 @BY_KIND
@@ -383,3 +392,51 @@ def test_r1_2_the_vendor_follows_only_escalated_tickets_and_only_its_support_sta
     with pytest.raises(PermissionDenied):
         services.follow(acting_user=world.outsider[Role.L1_AGENT], ticket=ticket)
     assert services.follow(acting_user=world.user(Role.L3_ENGINEER), ticket=ticket)
+
+
+# --- a reply to a notification lands on the ticket (R7.1) -----------------------------------------
+
+
+@pytest.mark.parametrize("route", ["reply-address", "references-only"])
+def test_r7_1_a_reply_to_a_notification_lands_on_the_ticket(world, mailoutbox, route):
+    from email import message_from_bytes, policy
+
+    from partnerdesk.channels.choices import InboundOutcome
+    from partnerdesk.channels.inbound import receive
+    from tests.channels.conftest import build_mail
+
+    ticket = escalated(world)
+    mailoutbox.clear()
+    services.post_message(acting_user=world.user(Role.L2_AGENT), ticket=ticket, kind=MessageKind.THREAD, body="Logs?")
+    deliver_due()
+    (sent,) = [m for m in mailoutbox if m.to == [world.user(Role.L1_AGENT).email]]
+    notice = message_from_bytes(sent.message().as_bytes(), policy=policy.default)
+    # What a mail client does with "Reply": to the Reply-To, In-Reply-To the notice, References extended.
+    to = str(notice["Reply-To"]) if route == "reply-address" else "support@groupios.example"
+    raw = build_mail(
+        sender=world.user(Role.L1_AGENT).email,
+        to=to,
+        subject=f"Re: {notice['Subject']}".replace(f"[#{ticket.pk}]", "") if route == "references-only" else "Re: x",
+        body="Anbei die Logs.\n\n> Logs?",
+        in_reply_to=str(notice["Message-ID"]),
+        references=f"{notice['References']} {notice['Message-ID']}",
+    )
+    mail = receive(raw).mail
+    assert mail.outcome == InboundOutcome.MESSAGE and mail.ticket == ticket
+    assert mail.ticket_message.body == "Anbei die Logs." and mail.ticket_message.kind == MessageKind.THREAD
+    assert mail.ticket_message.author == world.user(Role.L1_AGENT)
+
+
+def test_r7_1_notifications_are_recognised_as_automatic_if_they_come_back(world, mailoutbox):
+    """A notification bounced back to the desk's address (a loop) is an auto-reply, never a message."""
+    from partnerdesk.channels.choices import InboundOutcome
+    from partnerdesk.channels.inbound import receive
+
+    ticket = escalated(world)
+    mailoutbox.clear()
+    services.post_message(acting_user=world.user(Role.L2_AGENT), ticket=ticket, kind=MessageKind.THREAD, body="Hi")
+    deliver_due()
+    (sent,) = [m for m in mailoutbox if m.to == [world.user(Role.L1_AGENT).email]]
+    before = ticket.messages.count()
+    assert receive(sent.message().as_bytes()).mail.outcome == InboundOutcome.AUTO_REPLY
+    assert ticket.messages.count() == before

@@ -27,7 +27,7 @@ def extend_world(world: Any) -> None:
             )
         with transaction.atomic():
             events.publish(
-                events.CONTRACT_QUOTA_THRESHOLD, partner_id=partner.pk, data={"contract": 0, "threshold": 75}
+                events.CONTRACT_QUOTA_THRESHOLD, partner_id=partner.pk, data={"contract": 0, "term": 0, "threshold": 75}
             )
         setattr(world, f"webhook_{suffix}", endpoint)
         setattr(world, f"webhook_secret_{suffix}", secret)

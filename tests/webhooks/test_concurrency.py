@@ -25,7 +25,11 @@ def test_r12_3_parallel_workers_send_every_delivery_once(world, receiver):
     endpoint_for(receiver, world.user(Role.PARTNER_ADMIN))
     for number in range(DELIVERIES):
         with transaction.atomic():
-            events.publish(events.CONTRACT_QUOTA_THRESHOLD, partner_id=world.partner_a.pk, data={"contract": number})
+            events.publish(
+                events.CONTRACT_QUOTA_THRESHOLD,
+                partner_id=world.partner_a.pk,
+                data={"contract": number, "term": 0, "threshold": 75},
+            )
     receiver.delay = 0.02
     handled: list[list[int]] = [[], []]
     failures: list[BaseException] = []

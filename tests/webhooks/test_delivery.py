@@ -166,7 +166,7 @@ def test_r12_3_redelivering_a_failed_delivery_gives_it_one_attempt_more(world, r
 def test_r12_3_events_of_partner_b_never_reach_partner_a(world, receiver):
     endpoint_for(receiver, world.user(Role.PARTNER_ADMIN))
     state_change(world, partner="b")
-    publish("contract.quota_threshold", world.partner_b.pk, contract=1, threshold=75)
+    publish("contract.quota_threshold", world.partner_b.pk, contract=1, term=0, threshold=75)
     assert Delivery.objects.count() == 0
     deliver_due()
     assert receiver.received == []
@@ -179,8 +179,8 @@ def test_r12_3_an_endpoint_gets_only_the_events_it_chose(world, receiver):
     endpoint = endpoint_for(receiver, world.user(Role.PARTNER_ADMIN), ["contract.quota_threshold"])
     state_change(world)
     assert not Delivery.objects.filter(endpoint=endpoint).exists()
-    publish("contract.quota_threshold", world.partner_a.pk, contract=7, threshold=100)
-    publish("ticket.partner_message", world.partner_a.pk, ticket=1)  # not a webhook event at all
+    publish("contract.quota_threshold", world.partner_a.pk, contract=7, term=0, threshold=100)
+    publish("ticket.viewed", world.partner_a.pk, ticket=1)  # not a webhook event at all
     assert list(Delivery.objects.values_list("event", flat=True)) == ["contract.quota_threshold"]
 
 
@@ -328,5 +328,9 @@ def test_r12_3_finished_deliveries_are_pruned_after_the_keeping_days(world, rece
 def test_r12_3_events_of_the_vendor_alone_go_to_no_endpoint(world, receiver):
     endpoint_for(receiver, world.user(Role.PARTNER_ADMIN))
     with transaction.atomic():
-        events.publish("ticket.state_changed", partner_id=None, data={})  # the vendor's own: no partner
+        # An event of the vendor alone (no partner), with what a state change carries.
+        ticket = escalated_ticket(make_contract(world, "L"), world.customer_a)
+        data = {"ticket": ticket.pk, "from_state": "escalated", "to_state": "third_level", "reason": ""}
+        events.publish("ticket.state_changed", partner_id=None, data={**data, "from_level": 2, "to_level": 3})
+        assert Delivery.objects.count() == 0
     assert Delivery.objects.count() == 0

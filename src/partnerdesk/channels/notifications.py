@@ -61,7 +61,7 @@ from partnerdesk.tickets.clocks import vendor_calendar
 from partnerdesk.tickets.models import Message, SlaNotification, Ticket, TicketTransition
 from partnerdesk.tickets.selectors import followers_of, shown_one
 
-from .addresses import reply_address
+from .addresses import reply_address, thread_id
 
 # The outbox's `kind` of each notification; the older notices keep the kinds the outbox page already shows.
 OUTBOX_KINDS = {NotificationKind.QUOTA_THRESHOLD: "quota_notice", NotificationKind.BREACH_RISK: "breach_risk"}
@@ -120,11 +120,6 @@ def _wanting(kind: str, users: Iterable[User], *, actor_id: int | None) -> list[
 
 def language_of(user: User | None) -> str:
     return (user.language if user is not None else "") or settings.LANGUAGE_CODE
-
-
-def thread_id(ticket_id: int) -> str:
-    """The per-ticket id every mail about the ticket refers to, so that mail clients thread them."""
-    return f"<ticket-{ticket_id}@{vendor_domain()}>"
 
 
 def _link(path: str) -> str:
