@@ -44,6 +44,7 @@ ROUTES: dict[str, ListCase] = {
     "/api/v1/audit-log": ListCase(qc.grow_audit_log, roles=VENDOR_ADMIN_AND_PARTNER),
     "/api/v1/audit-log/export": ListCase(qc.grow_audit_log, roles=VENDOR_ADMIN_AND_PARTNER),
     "/api/v1/webhooks": ListCase(qc.grow_webhooks, roles=(Role.PARTNER_ADMIN,)),
+    "/api/v1/inbox": ListCase(qc.grow_inbox, roles=VENDOR_ADMIN_AND_PARTNER),
     "/api/v1/webhooks/{webhook_id}/deliveries": ListCase(
         qc.grow_webhook_deliveries, roles=(Role.PARTNER_ADMIN,), setup=qc.webhook_endpoint
     ),

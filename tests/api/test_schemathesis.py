@@ -71,7 +71,11 @@ def in_test_transaction() -> Iterator[None]:
 
 
 # Id parameters whose name does not say the model's name.
-MODEL_OF_PARAMETER = {"token_id": "accounts.ApiToken", "webhook_id": "webhooks.Endpoint"}
+MODEL_OF_PARAMETER = {
+    "token_id": "accounts.ApiToken",
+    "webhook_id": "webhooks.Endpoint",
+    "mail_id": "channels.InboundMail",
+}
 
 
 @functools.cache

@@ -128,3 +128,19 @@ def test_r7_1_the_ticket_page_links_a_mailed_message_to_its_original(world: Any,
     for role in (Role.L1_AGENT, Role.L2_AGENT):
         page = page_client(world.user(role)).get(f"/tickets/{escalated.pk}/").content.decode()
         assert f"/mail/{mail.pk}/original/" in page
+
+
+def test_r12_2_the_inbox_through_the_api(world: Any, escalated: Ticket, api_as: Any) -> None:
+    mail = _stranger_on(escalated)
+    admin = api_as(Role.PARTNER_ADMIN)
+    listed = admin.get("inbox").json()
+    assert [row["id"] for row in listed["items"]] == [mail.pk] and listed["items"][0]["reason"] == "not_on_ticket"
+    refused = admin.post(f"inbox/{mail.pk}/accept", {}, **{"Accept-Language": "de"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "ticket_id", "message": "Wählen Sie ein Ticket oder einen Endkunden."}]
+    assert admin.post(f"inbox/{mail.pk}/accept", {"ticket_id": 999999}).status_code == 404
+    accepted = admin.post(f"inbox/{mail.pk}/accept", {"ticket_id": escalated.pk})
+    assert accepted.status_code == 200 and accepted.json()["outcome"] == "accepted"
+    assert admin.get("inbox").json()["items"] == []
+    assert api_as(Role.L1_AGENT).get("inbox").status_code == 403
+    assert api_as(world.outsider[Role.PARTNER_ADMIN]).get(f"inbox/{mail.pk}").status_code == 404
