@@ -137,7 +137,9 @@ def test_r12_2_the_inbox_through_the_api(world: Any, escalated: Ticket, api_as: 
     assert [row["id"] for row in listed["items"]] == [mail.pk] and listed["items"][0]["reason"] == "not_on_ticket"
     refused = admin.post(f"inbox/{mail.pk}/accept", {}, **{"Accept-Language": "de"})
     assert refused.status_code == 422
-    assert refused.json()["errors"] == [{"field": "ticket_id", "message": "Wählen Sie ein Ticket oder einen Endkunden."}]
+    assert refused.json()["errors"] == [
+        {"field": "ticket_id", "message": "Wählen Sie ein Ticket oder einen Endkunden."}
+    ]
     assert admin.post(f"inbox/{mail.pk}/accept", {"ticket_id": 999999}).status_code == 404
     accepted = admin.post(f"inbox/{mail.pk}/accept", {"ticket_id": escalated.pk})
     assert accepted.status_code == 200 and accepted.json()["outcome"] == "accepted"

@@ -331,3 +331,17 @@ def test_r9_1_the_vendor_never_sees_an_end_customers_original(
     mail = receive(build_mail(sender="jens@hansen.example", subject="Re", in_reply_to=sent.message_id)).mail
     assert original_for(contact_world.agent, mail.pk) is None
     assert original_for(contact_world.world.user(Role.L1_AGENT), mail.pk) == mail
+
+
+def test_r9_5_an_answer_to_the_vendors_mail_from_another_address_of_the_end_customer_is_its_reply(
+    contact_world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    contact_world.grant()
+    sent = _vendor_mail_to_end_customer(contact_world, django_capture_on_commit_callbacks)
+    raw = build_mail(
+        sender="buchhaltung@hansen.example", subject="Re: VPN", body="Auch bei uns.", in_reply_to=sent.message_id
+    )
+    mail = receive(raw).mail
+    assert mail.outcome == InboundOutcome.END_CUSTOMER and mail.ticket == contact_world.ticket
+    # Not a contact person of the authorisation: the partner's alone, never shown to the vendor (R9.1).
+    assert not mail.ticket_message.shared_with_vendor
