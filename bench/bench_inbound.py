@@ -7,7 +7,8 @@ Database: ``DATABASE_URL`` when it names PostgreSQL, else postgres://postgres@12
 benchmark's own domain are removed before the run, so every run starts the same). Attachments go to a temporary
 media folder.
 
-Data: 40 partners with one first-level agent and 5 end customers each, 400 escalated tickets. The messages
+Data: 40 partners with one first-level agent and 5 end customers each, 400 escalated tickets, three
+second-level agents of the vendor (so every partner message also writes its notifications to the outbox). The messages
 (seeded): a quarter carry a PDF attachment (30 KB), a quarter are German Outlook replies quoting the history,
 the rest plain; by route, 70 % to a ticket's reply address from its partner's agent, 10 % with only a
 `[#id]` subject tag, 10 % from an agent without a ticket (a new first-level ticket), 10 % from unknown senders
@@ -42,6 +43,7 @@ TARGET_RATIO = 5.0
 PARTNERS = 40
 CUSTOMERS = 5
 TICKETS = 400
+VENDOR_AGENTS = 3
 PDF = b"%PDF-1.4\n" + b"0" * 30_000 + b"\n%%EOF\n"
 QUOTE = (
     """
@@ -122,6 +124,15 @@ def make_world() -> tuple[list[object], list[object]]:
         User.objects.filter(email__endswith=f"@{DOMAIN}").delete()
         partners.delete()
         agents, made = [], []
+        for n in range(VENDOR_AGENTS):  # the vendor's queue, told of each partner message (R7.1)
+            User.objects.create_user(
+                email=f"l2-{n}@{DOMAIN}",
+                password=None,
+                role=Role.L2_AGENT,
+                organisation=OrganisationKind.VENDOR,
+                full_name=f"Second level {n}",
+                language="de" if n % 2 else "en",
+            )
         for p in range(PARTNERS):
             partner = Partner.objects.create(
                 number=900_000 + p, name=f"Bench inbound {p}", email=f"partner{p}@{DOMAIN}"

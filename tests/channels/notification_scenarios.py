@@ -38,10 +38,18 @@ def first_level(world: Any) -> Ticket:
 
 
 def rows_after(pk: int, **filters: Any) -> list[OutboxMessage]:
+    """The outbox rows written since `pk`, once the worker's step that writes notifications has run."""
+    from partnerdesk.outbox.events import run_deferred
+
+    run_deferred()
     return list(OutboxMessage.objects.filter(pk__gt=pk, **filters).order_by("pk"))
 
 
 def last_pk() -> int:
+    """The newest outbox row, after the notifications of everything before have been written."""
+    from partnerdesk.outbox.events import run_deferred
+
+    run_deferred()
     row = OutboxMessage.objects.order_by("-pk").first()
     return row.pk if row else 0
 

@@ -49,6 +49,7 @@ def test_r12_3_every_delivery_carries_a_standard_webhooks_signature_the_library_
         "timestamp": request.verified["timestamp"],
         "data": {
             "ticket": ticket.pk,
+            "transition": ticket.transitions.order_by("pk").last().pk,  # its entry in the ticket's history
             "from_state": "new",
             "to_state": "in_progress",
             "from_level": 1,

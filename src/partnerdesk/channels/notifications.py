@@ -72,11 +72,12 @@ _HAND_BACK_MESSAGE_WITHIN_SECONDS = 5
 
 def register() -> None:
     """Subscribe to the events (ChannelsConfig.ready)."""
-    events.subscribe(on_state_changed, names=[events.TICKET_STATE_CHANGED])
-    events.subscribe(on_vendor_message, names=[events.TICKET_VENDOR_MESSAGE])
-    events.subscribe(on_partner_message, names=[events.TICKET_PARTNER_MESSAGE])
-    events.subscribe(on_breach_risk, names=[events.TICKET_BREACH_RISK])
-    events.subscribe(on_quota_threshold, names=[events.CONTRACT_QUOTA_THRESHOLD])
+    # Deferred: the change's transaction stores the event once; the worker writes the mails (outbox.events).
+    events.subscribe(on_state_changed, names=[events.TICKET_STATE_CHANGED], deferred=True)
+    events.subscribe(on_vendor_message, names=[events.TICKET_VENDOR_MESSAGE], deferred=True)
+    events.subscribe(on_partner_message, names=[events.TICKET_PARTNER_MESSAGE], deferred=True)
+    events.subscribe(on_breach_risk, names=[events.TICKET_BREACH_RISK], deferred=True)
+    events.subscribe(on_quota_threshold, names=[events.CONTRACT_QUOTA_THRESHOLD], deferred=True)
 
 
 # --- recipients -------------------------------------------------------------------------------------
@@ -276,11 +277,12 @@ def on_state_changed(event: events.Event) -> None:
     return of a waiting ticket: each told to the other side (see the table above)."""
     data = event.data
     ticket = _ticket(data["ticket"])
+    # The event names its transition; the latest one to that state answers events published without it.
+    transitions = TicketTransition.objects.filter(ticket=ticket).select_related("actor")
     transition = (
-        TicketTransition.objects.filter(ticket=ticket, to_state=data["to_state"])
-        .select_related("actor")
-        .order_by("-pk")
-        .first()
+        transitions.filter(pk=data["transition"]).first()
+        if data.get("transition")
+        else transitions.filter(to_state=data["to_state"]).order_by("-pk").first()
     )
     if transition is None:
         return

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import locks
+from . import events, locks
 from .choices import OutboxState, Outcome
 from .models import OutboxMessage
 
@@ -149,8 +149,13 @@ def recover_stuck(*, now: datetime) -> int:
 
 
 def deliver_due(*, limit: int = 100, now: datetime | None = None) -> DeliveryReport:
-    """Deliver up to `limit` due messages; never raises for a message's failure."""
+    """Deliver up to `limit` due messages; never raises for a message's failure.
+
+    First the deferred events are handed to their subscribers (outbox.events), so the notifications of what
+    happened since the last round go out in this one.
+    """
     now = now or timezone.now()
+    events.run_deferred(now=now)
     report = DeliveryReport(recovered=recover_stuck(now=now))
     with transaction.atomic():
         ids = locks.claim_due(now=now, limit=limit)

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from .choices import OutboxState
-from .models import OutboxMessage
+from .models import DeferredEvent, OutboxMessage
 
 
 def claim_due(*, now: datetime, limit: int) -> list[int]:
@@ -25,3 +25,9 @@ def claim_due(*, now: datetime, limit: int) -> list[int]:
 
 def lock_message(pk: int) -> OutboxMessage:
     return OutboxMessage.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def claim_deferred_event(*, now: datetime) -> DeferredEvent | None:
+    """The oldest due deferred event no other worker holds (skipped, not waited for); inside a transaction."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return DeferredEvent.objects.filter(due).order_by("pk").select_for_update(skip_locked=True, of=("self",)).first()

@@ -69,3 +69,27 @@ class OutboxMessage(models.Model):
     @property
     def recipients(self) -> list[str]:
         return [*self.to, *self.cc, *self.bcc]
+
+
+class DeferredEvent(models.Model):
+    """A published event that deferred subscribers (notifications) still have to hear (outbox.events).
+
+    Written in the transaction of the change, so it exists exactly when the change does; the worker hands it
+    to the subscribers and deletes it in one transaction, so each is heard once.
+    """
+
+    name = models.CharField(max_length=100)
+    partner_id = models.BigIntegerField(null=True, blank=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict)
+    at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["next_attempt_at", "id"], name="deferred_event_due")]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"

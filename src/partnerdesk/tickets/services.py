@@ -118,7 +118,7 @@ def _transition(
         ticket.resolved_at = None
     _refresh_due(ticket)
     ticket.save()
-    TicketTransition.objects.create(
+    transition = TicketTransition.objects.create(
         ticket=ticket,
         actor=actor,
         from_state=from_state,
@@ -134,6 +134,7 @@ def _transition(
         actor_id=actor.pk,
         data={
             "ticket": ticket.pk,
+            "transition": transition.pk,
             "from_state": from_state,
             "to_state": to_state,
             "from_level": from_level,
