@@ -17,6 +17,7 @@ DEMO_LOADERS: list[str] = [
     "partnerdesk.worklog.demo.load_work",
     "partnerdesk.tickets.demo.load_tickets",
     "partnerdesk.contact.demo.load_contact",
+    "partnerdesk.channels.demo.load_inbound",
 ]
 
 
