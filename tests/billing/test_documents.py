@@ -28,7 +28,13 @@ def _line(number: int, quantity: str, price: str, category: str = "S", rate: str
 
 @pytest.mark.parametrize(
     ("quantity", "price", "net"),
-    [("0.5", "0.25", "0.13"), ("1", "0.125", "0.13"), ("3", "0.335", "1.01"), ("-0.5", "0.25", "-0.13"), ("7", "37.25", "260.75")],
+    [
+        ("0.5", "0.25", "0.13"),
+        ("1", "0.125", "0.13"),
+        ("3", "0.335", "1.01"),
+        ("-0.5", "0.25", "-0.13"),
+        ("7", "37.25", "260.75"),
+    ],
 )
 def test_r10_6_line_net_is_rounded_half_up_to_the_cent(quantity, price, net):
     assert _line(1, quantity, price).net_amount == Decimal(net)

@@ -26,17 +26,38 @@ def test_r10_5_csv_has_one_row_per_line_in_german_accounting_format():
     assert rows[0] == list(HEADER)
     assert len(rows) == 1 + sum(len(doc.lines) for doc in docs)
     assert rows[2] == [
-        "RE-2026-0001", "380", "01.12.2026", "Systemhaus Nord GmbH", "DE987654321", "2",
-        "Ticket T-1001: extra support", "3", "C62", "37,25", "111,75", "S", "19", "21,23", "EUR",
+        "RE-2026-0001",
+        "380",
+        "01.12.2026",
+        "Systemhaus Nord GmbH",
+        "DE987654321",
+        "2",
+        "Ticket T-1001: extra support",
+        "3",
+        "C62",
+        "37,25",
+        "111,75",
+        "S",
+        "19",
+        "21,23",
+        "EUR",
     ]
     # 0.5 x 0.25 = 0.125 -> 0.13 net; 19 % of 0.13 = 0.0247 -> 0.02 (information only)
     assert rows[3][7:14] == ["0,5", "HUR", "0,25", "0,13", "S", "19", "0,02"]
     reverse_charge = rows[5]
     assert (reverse_charge[0], reverse_charge[4], reverse_charge[11], reverse_charge[12]) == (
-        "RE-2026-0002", "ATU12345678", "AE", "0",
+        "RE-2026-0002",
+        "ATU12345678",
+        "AE",
+        "0",
     )
     cancellation = rows[9]
-    assert (cancellation[0], cancellation[1], cancellation[7], cancellation[10]) == ("RE-2026-0003", "384", "-1", "-490,00")
+    assert (cancellation[0], cancellation[1], cancellation[7], cancellation[10]) == (
+        "RE-2026-0003",
+        "384",
+        "-1",
+        "-490,00",
+    )
 
 
 def test_r10_5_csv_plain_style_uses_comma_and_decimal_point():

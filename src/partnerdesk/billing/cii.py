@@ -118,7 +118,12 @@ def cii_xml(doc: InvoiceDocument, *, profile: Profile = "en16931") -> bytes:
         _el(_el(item, "ram:SpecifiedTradeProduct"), "ram:Name", line.description)
         agreement = _el(item, "ram:SpecifiedLineTradeAgreement")
         _el(_el(agreement, "ram:NetPriceProductTradePrice"), "ram:ChargeAmount", _number(line.unit_price))
-        _el(_el(item, "ram:SpecifiedLineTradeDelivery"), "ram:BilledQuantity", _number(line.quantity), unitCode=line.unit_code)
+        _el(
+            _el(item, "ram:SpecifiedLineTradeDelivery"),
+            "ram:BilledQuantity",
+            _number(line.quantity),
+            unitCode=line.unit_code,
+        )
         settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
         tax = _el(settlement, "ram:ApplicableTradeTax")
         _el(tax, "ram:TypeCode", "VAT")
@@ -181,4 +186,5 @@ def cii_xml(doc: InvoiceDocument, *, profile: Profile = "en16931") -> bytes:
         if doc.preceding_issue_date:
             _date(reference, "ram:FormattedIssueDateTime", doc.preceding_issue_date, qualified=True)
 
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return xml

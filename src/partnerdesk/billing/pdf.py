@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from partnerdesk.billing.cii import cii_xml
 from partnerdesk.billing.documents import (
+    CENT,
     CORRECTED_INVOICE,
     CREDIT_NOTE,
-    CENT,
     InvoiceDocument,
     legal_notes,
     totals,
@@ -64,7 +64,8 @@ def _money(value: Decimal, currency: str, language: str) -> str:
 
 def _unit_price(value: Decimal, currency: str, language: str) -> str:
     # Prices may carry more than two decimals; show at least two.
-    places = max(2, -value.normalize().as_tuple().exponent) if value != value.to_integral_value() else 2
+    exponent = value.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
     return f"{_decimal(value, language, places=places)} {currency}"
 
 
@@ -148,7 +149,9 @@ def invoice_html(doc: InvoiceDocument) -> str:
             "preceding_issue_date": _date(doc.preceding_issue_date, language),
             "seller_country": _country(doc.seller.country),
             "buyer_country": _country(doc.buyer.country),
-            "iban": " ".join(doc.payment_iban.replace(" ", "")[i : i + 4] for i in range(0, len(doc.payment_iban), 4)).strip(),
+            "iban": " ".join(
+                doc.payment_iban.replace(" ", "")[i : i + 4] for i in range(0, len(doc.payment_iban), 4)
+            ).strip(),
         }
         return ENGINE.get_template("billing/documents/invoice.html").render(Context(context))
 
