@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -137,3 +138,19 @@ def test_r10_5_xsd_rejects_elements_out_of_order(validator):
 def test_r10_5_unknown_profile_is_refused():
     with pytest.raises(ValueError):
         cii_xml(samples.german_invoice(), profile="ubl")  # type: ignore[arg-type]
+
+
+def test_r10_6_reverse_charge_without_buyer_vat_id_fails_br_ae_02(validator):
+    doc = samples.reverse_charge_invoice(buyer=replace(samples.AUSTRIAN_PARTNER, vat_id=""))
+
+    assert "BR-AE-02" in {failure.rule for failure in validator.failed_asserts(cii_xml(doc), "en16931")}
+
+
+def test_r10_6_seller_with_tax_number_only_fails_br_co_26(validator):
+    """Section 14 UStG accepts the tax number, EN 16931 does not: the vendor needs a VAT ID (BT-31)."""
+    doc = samples.german_invoice(seller=replace(samples.VENDOR, vat_id=""))
+    xml = cii_xml(doc)
+
+    ids = [(e.get("schemeID"), e.text) for e in _tree(xml).iterfind(".//ram:SellerTradeParty//ram:ID", NSMAP)]
+    assert ids == [("FC", "30/123/45678")]
+    assert "BR-CO-26" in {failure.rule for failure in validator.failed_asserts(xml, "en16931")}
