@@ -1,6 +1,5 @@
 """Invoicing API: billing runs, invoices, cancellation (R10.1-R10.4, R10.7)."""
 
-from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
