@@ -20,6 +20,7 @@ VENDOR_ADMIN_AND_PARTNER = (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN)
 ALSO_LISTS = {
     "/api/v1/audit-log/export": "the audit log as CSV",
     "/api/v1/contracts/{contract_id}/usage": "per term, and one next-invoice line per ticket",
+    "/api/v1/invoices/{invoice_id}": "one invoice with its lines",
 }
 
 ROUTES: dict[str, ListCase] = {
@@ -45,6 +46,11 @@ ROUTES: dict[str, ListCase] = {
     "/api/v1/audit-log/export": ListCase(qc.grow_audit_log, roles=VENDOR_ADMIN_AND_PARTNER),
     "/api/v1/webhooks": ListCase(qc.grow_webhooks, roles=(Role.PARTNER_ADMIN,)),
     "/api/v1/inbox": ListCase(qc.grow_inbox, roles=VENDOR_ADMIN_AND_PARTNER),
+    "/api/v1/invoices": ListCase(qc.grow_invoices, roles=(Role.BILLING, Role.PARTNER_ADMIN)),
+    "/api/v1/invoices/{invoice_id}": ListCase(
+        qc.grow_invoice_lines, roles=(Role.BILLING, Role.PARTNER_ADMIN), setup=qc.one_invoice
+    ),
+    "/api/v1/billing-runs": ListCase(qc.grow_billing_runs, roles=(Role.BILLING, Role.VENDOR_ADMIN)),
     "/api/v1/webhooks/{webhook_id}/deliveries": ListCase(
         qc.grow_webhook_deliveries, roles=(Role.PARTNER_ADMIN,), setup=qc.webhook_endpoint
     ),

@@ -1,11 +1,12 @@
 """Invoicing API: billing runs, invoices, cancellation (R10.1-R10.4, R10.7)."""
 
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import StrictBool
@@ -18,6 +19,7 @@ from partnerdesk.api.schemas import acting_user as _user
 
 from . import selectors, services
 from .models import BillingRun, Invoice, InvoiceLine
+from .periods import parse_period
 
 router = Router(tags=["invoices"])
 
@@ -135,14 +137,17 @@ def get_billing_run(request: HttpRequest, run_id: ObjectId):  # type: ignore[no-
 def list_invoices(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     partner: ObjectId | None = None,
-    period: str | None = Field(None, max_length=7),
+    period: str | None = None,
     state: StateName | None = None,
 ):
     invoices = selectors.invoices_visible_to(_user(request))
     if partner is not None:
         invoices = invoices.filter(partner_id=partner)
     if period is not None:
-        invoices = invoices.filter(period=period)
+        parsed = parse_period(period)
+        if parsed is None:
+            raise ValidationError({"period": _("Enter a month as YYYY-MM, for example 2026-11.")})
+        invoices = invoices.filter(period=parsed.key)
     if state is not None:
         invoices = invoices.filter(state=state)
     return invoices.order_by("-issued_at", "-pk")
