@@ -511,10 +511,11 @@ def grow_inbox(lw: ListsWorld, asker: User, n: int) -> None:
 
 
 def _invoice(lw: ListsWorld, lines: int = 1, run: Any = None) -> Any:
-    from partnerdesk.billing.models import Invoice, InvoiceLine
+    from partnerdesk.billing.models import Invoice, InvoiceCounter, InvoiceLine
     from partnerdesk.billing.services import format_number
 
     sequence = _n()
+    InvoiceCounter.objects.update_or_create(series="QC", defaults={"last_number": sequence})  # as if issued
     invoice = Invoice.objects.create(
         series="QC",
         sequence=sequence,

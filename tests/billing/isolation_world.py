@@ -7,7 +7,7 @@ from typing import Any
 
 from partnerdesk.accounts.models import User
 from partnerdesk.billing.choices import BILLING_ROLES
-from partnerdesk.billing.models import BillingRun, Invoice, InvoiceLine
+from partnerdesk.billing.models import BillingRun, Invoice, InvoiceCounter, InvoiceLine
 from partnerdesk.billing.services import format_number
 
 
@@ -47,6 +47,7 @@ def _invoice(world: Any, partner: Any, sequence: int) -> Invoice:
 def extend_world(world: Any) -> None:
     world.invoice_a = _invoice(world, world.partner_a, 1)
     world.invoice_b = _invoice(world, world.partner_b, 2)
+    InvoiceCounter.objects.update_or_create(series="ISO", defaults={"last_number": 2})  # as if issued
     world.billing_run = BillingRun.objects.create(
         period="2026-01", period_start="2026-01-01", period_end="2026-01-31", dry_run=True
     )
