@@ -39,6 +39,7 @@ ROUTES: dict[str, ListCase] = {
     "/api/v1/defects": ListCase(qc.grow_defects, roles=(Role.L1_AGENT, Role.L3_ENGINEER)),
     "/api/v1/tickets/{ticket_id}/time-entries": ListCase(qc.grow_time_entries),
     "/api/v1/tickets/{ticket_id}/time-entry-events": ListCase(qc.grow_time_entry_events),
+    "/api/v1/contracts/{contract_id}/time-entries": ListCase(qc.grow_time_entries),
     "/api/v1/authorizations": ListCase(qc.grow_authorizations, roles=(Role.L1_AGENT, Role.L2_AGENT)),
     "/api/v1/tickets/{ticket_id}/contacts": ListCase(qc.grow_contacts),
     "/api/v1/tickets/{ticket_id}/end-customer-mails": ListCase(qc.grow_mails),
