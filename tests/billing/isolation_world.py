@@ -63,6 +63,10 @@ def _foreign_run(world: Any, user: User) -> int | None:
     return None if user.role in BILLING_ROLES else world.billing_run.pk
 
 
+def _foreign_entry(world: Any, user: User) -> int | None:
+    return world.contracts_entry_b.pk if user.is_partner else None
+
+
 def _markers(world: Any, user: User) -> list[str]:
     if not hasattr(world, "invoice_a") or user.role in BILLING_ROLES:
         return []
@@ -75,5 +79,13 @@ def register(isolation: ModuleType) -> None:
     kind = isolation.IdKind
     isolation.ID_KINDS.setdefault("invoice_id", kind(own=lambda w, u: w.invoice_a.pk, foreign=_foreign_invoice))
     isolation.ID_KINDS.setdefault("run_id", kind(own=lambda w, u: w.billing_run.pk, foreign=_foreign_run))
+    # Any entry the asker's tickets carry, without a ticket in the path: the vendor sees B's escalated one too.
+    isolation.ID_KINDS.setdefault(
+        "entry_id",
+        kind(
+            own=lambda w, u: w.contracts_entry_a.pk,
+            foreign=lambda w, u: w.contracts_entry_b.pk if u.is_partner else None,
+        ),
+    )
     isolation.WORLD_EXTENSIONS.append(extend_world)
     isolation.MARKERS.append(_markers)

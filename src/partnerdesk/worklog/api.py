@@ -222,14 +222,14 @@ def list_contract_time_entries(request: HttpRequest, contract_id: ObjectId):  # 
 
 
 @router.post(
-    "/time-entries/{time_entry_id}/corrections",
+    "/time-entries/{entry_id}/corrections",
     response={201: TimeEntryOut},
     summary="Correct an invoiced entry by a new entry on its ticket, billed by the next run (R4.7)",
 )
-def book_correction(request: HttpRequest, time_entry_id: ObjectId, payload: CorrectionEntryIn):  # type: ignore[no-untyped-def]
+def book_correction(request: HttpRequest, entry_id: ObjectId, payload: CorrectionEntryIn):  # type: ignore[no-untyped-def]
     user = _user(request)
     entries = selectors.time_entries_visible_to(user)
-    entry = account_selectors.get_visible_or_404(entries, time_entry_id, user=user)
+    entry = account_selectors.get_visible_or_404(entries, entry_id, user=user)
     created = services.book_correction_entry(
         acting_user=user, entry=entry, minutes=payload.minutes, text=payload.text, started_at=payload.started_at
     )
