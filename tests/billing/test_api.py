@@ -98,17 +98,18 @@ def test_r10_3_cancel_over_the_api_answers_the_cancellation_invoice(billed, api_
     assert api.post(f"invoices/{invoice_a.pk}/cancel").status_code == 422
 
 
-def test_r1_1_partner_admin_sees_only_its_own_invoices_others_get_404(world, billed, api_as):
+def test_r1_1_partner_sees_only_its_own_invoices_outsider_and_other_staff_get_404(world, billed, api_as):
     invoice_a, invoice_b = billed
-    owner = api_as(Role.PARTNER_ADMIN)
-    assert [item["id"] for item in owner.get("invoices").json()["items"]] == [invoice_a.pk]
-    assert owner.get(f"invoices/{invoice_a.pk}").status_code == 200
-    assert owner.get(f"invoices/{invoice_b.pk}").status_code == 404
-    assert owner.post(f"invoices/{invoice_a.pk}/cancel").status_code == 404
-    assert owner.post("billing-runs", {"period": last_month().key}).status_code == 404
+    for owner in (api_as(Role.PARTNER_ADMIN), api_as(Role.L1_AGENT)):  # the owner and a colleague
+        assert [item["id"] for item in owner.get("invoices").json()["items"]] == [invoice_a.pk]
+        assert owner.get(f"invoices/{invoice_a.pk}").status_code == 200
+        assert owner.get(f"invoices/{invoice_b.pk}").status_code == 404
+        assert owner.post(f"invoices/{invoice_a.pk}/cancel").status_code == 404
+        assert owner.post("billing-runs", {"period": last_month().key}).status_code == 404
     outsider = api_as(world.outsider[Role.PARTNER_ADMIN])
     assert outsider.get(f"invoices/{invoice_a.pk}").status_code == 404
-    for role in (Role.L1_AGENT, Role.SALES, Role.L2_AGENT):
+    assert outsider.get("invoices").json()["items"][0]["id"] == invoice_b.pk
+    for role in (Role.SALES, Role.L2_AGENT, Role.L3_ENGINEER):
         api = api_as(role)
         assert api.get("invoices").json()["items"] == []
         assert api.get(f"invoices/{invoice_a.pk}").status_code == 404
@@ -145,3 +146,26 @@ def test_r4_3_contract_time_entries_and_the_preview_route(world, seller, api_as)
     assert preview.status_code == 200 and preview.json() == quote.json()
     outsider = api_as(world.outsider[Role.PARTNER_ADMIN])
     assert outsider.get(f"contracts/{contract.pk}/time-entries").status_code == 404
+
+
+def test_r10_4_a_run_left_running_by_a_dead_worker_is_picked_up_again(world, seller):
+    from django.utils import timezone
+
+    from partnerdesk.billing.models import BillingRun
+
+    period = last_month()
+    contract_from(world, "M", world.partner_a, period.start)
+    stale = BillingRun.objects.create(
+        period=period.key,
+        period_start=period.start,
+        period_end=period.end,
+        state="running",
+        started_at=timezone.now() - timedelta(minutes=11),
+    )
+    fresh = BillingRun.objects.create(
+        period=period.key, period_start=period.start, period_end=period.end, state="running", started_at=timezone.now()
+    )
+    assert run_queued_billing_runs() == 1
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stale.state, stale.invoices_issued, fresh.state) == ("done", 1, "running")

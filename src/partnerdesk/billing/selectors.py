@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.eu import vat as eu_vat
 
-from partnerdesk.accounts.choices import Role
+from partnerdesk.accounts.choices import PARTNER_ROLES
 from partnerdesk.accounts.models import Partner, User
 from partnerdesk.contracts import pricing
 from partnerdesk.contracts import selectors as contract_selectors
@@ -39,11 +39,11 @@ def is_billing_staff(user: User) -> bool:
 
 
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
-    """Billing staff see every invoice; a partner admin its own partner's; everyone else none (R1.1)."""
+    """Billing staff see every invoice; a partner's users their own partner's; everyone else none (R1.1)."""
     invoices = Invoice.objects.select_related("partner", "preceding")
     if is_billing_staff(user):
         return invoices
-    if user.is_active and user.partner_id is not None and user.role == Role.PARTNER_ADMIN:
+    if user.is_active and user.partner_id is not None and user.role in PARTNER_ROLES:
         return invoices.filter(partner_id=user.partner_id)
     return invoices.none()
 

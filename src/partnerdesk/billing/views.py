@@ -96,7 +96,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 def invoice_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     invoices = selectors.invoices_visible_to(user)
-    if not (selectors.is_billing_staff(user) or user.role == Role.PARTNER_ADMIN):
+    if not (selectors.is_billing_staff(user) or user.is_partner):
         raise Http404
     period = request.GET.get("period", "").strip()
     if period:

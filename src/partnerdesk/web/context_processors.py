@@ -28,7 +28,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("web:inbox", _("Inbox")))
         if user.role == Role.VENDOR_ADMIN:
             items.append(("web:outbox", _("Outbox")))
-        if user.role in (Role.VENDOR_ADMIN, Role.BILLING, Role.PARTNER_ADMIN):
+        if user.is_partner or user.role in (Role.VENDOR_ADMIN, Role.BILLING):
             items.append(("web:invoices", _("Invoices")))
         if user.role in (Role.VENDOR_ADMIN, Role.BILLING):
             items.append(("web:billing_runs", _("Billing runs")))
