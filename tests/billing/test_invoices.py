@@ -219,6 +219,8 @@ def test_r10_3_cancellation_negates_lines_refers_to_the_original_and_has_its_own
         (x.quantity, x.net_cents) for x in original.lines.order_by("position")
     ]
     assert original.number in cancellation.notes[0]
+    assert list(original.events.values_list("kind", flat=True)) == ["issued", "cancelled"]
+    assert list(cancellation.events.values_list("kind", "actor")) == [("issued", world.user(Role.BILLING).pk)]
     with pytest.raises(ValidationError):
         services.cancel_invoice(acting_user=world.user(Role.BILLING), invoice=original)
     with pytest.raises(ValidationError):
@@ -271,6 +273,8 @@ def test_r10_3_database_refuses_raw_changes_of_issued_invoices(world, seller):
         "UPDATE billing_invoiceline SET net_cents = 1 WHERE invoice_id = %s",
         "DELETE FROM billing_invoiceline WHERE invoice_id = %s",
         "UPDATE billing_invoice SET state = 'cancelled', net_cents = 2 WHERE id = %s",
+        "DELETE FROM billing_invoiceevent WHERE invoice_id = %s",
+        "DELETE FROM billing_billeditem WHERE invoice_id = %s",
     ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [invoice.pk])

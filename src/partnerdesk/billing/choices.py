@@ -33,6 +33,11 @@ class RunState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class InvoiceEventKind(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class LineKind(models.TextChoices):
     FEE = "fee", _("Contract fee")
     INCLUDED = "included", _("Included time")

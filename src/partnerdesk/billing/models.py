@@ -19,7 +19,7 @@ from django_countries.fields import CountryField
 
 from partnerdesk.contracts import pricing
 
-from .choices import DEFAULT_SERIES, InvoiceState, InvoiceType, LineKind, RunState
+from .choices import DEFAULT_SERIES, InvoiceEventKind, InvoiceState, InvoiceType, LineKind, RunState
 
 
 class InvoiceIsImmutable(Exception):
@@ -326,3 +326,26 @@ class BilledItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id}: entry {self.time_entry_id} term {self.term_id}"
+
+
+class InvoiceEvent(models.Model):
+    """An invoice was issued or cancelled: who, when, in the transaction of the change (append-only)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("event"), max_length=10, choices=InvoiceEventKind.choices)
+    at = models.DateTimeField(_("when"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    run = models.ForeignKey(BillingRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invoice event")
+        verbose_name_plural = _("invoice events")
+        ordering = ["invoice_id", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.kind}"

@@ -28,8 +28,16 @@ from partnerdesk.worklog.models import TimeEntry
 
 from . import lines as line_builder
 from . import locks, selectors, vat
-from .choices import BILLING_ROLES, InvoiceState, InvoiceType, RunState
-from .models import BilledItem, BillingRun, BillingSettings, Invoice, InvoiceLine, PartnerBillingProfile
+from .choices import BILLING_ROLES, InvoiceEventKind, InvoiceState, InvoiceType, RunState
+from .models import (
+    BilledItem,
+    BillingRun,
+    BillingSettings,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    PartnerBillingProfile,
+)
 from .periods import Period, parse_period
 
 logger = logging.getLogger(__name__)
@@ -288,6 +296,14 @@ def _create_invoice(
     )
     ContractTerm.objects.filter(pk__in=term_ids).update(fee_invoiced_at=now)
     TimeEntry.objects.filter(pk__in=entry_ids).update(invoiced_at=now)
+    InvoiceEvent.objects.create(
+        invoice=invoice,
+        kind=InvoiceEventKind.ISSUED,
+        at=now,
+        actor=acting_user,
+        run=run,
+        details={"number": invoice.number, "gross_cents": invoice.gross_cents},
+    )
     return invoice
 
 
@@ -496,4 +512,18 @@ def cancel_invoice(*, acting_user: User, invoice: Invoice) -> Invoice:
     )
     original.state = InvoiceState.CANCELLED
     original.save(update_fields=["state"], _cancelling=True)
+    InvoiceEvent.objects.create(
+        invoice=cancellation,
+        kind=InvoiceEventKind.ISSUED,
+        at=now,
+        actor=acting_user,
+        details={"number": cancellation.number, "gross_cents": cancellation.gross_cents},
+    )
+    InvoiceEvent.objects.create(
+        invoice=original,
+        kind=InvoiceEventKind.CANCELLED,
+        at=now,
+        actor=acting_user,
+        details={"cancellation": cancellation.number},
+    )
     return cancellation
