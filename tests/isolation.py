@@ -421,3 +421,6 @@ _channels_isolation.register(sys.modules[__name__])
 from tests.webhooks import isolation_world as _webhooks_isolation  # noqa: E402
 
 _webhooks_isolation.register(sys.modules[__name__])
+from tests.billing import isolation_world as _billing_isolation  # noqa: E402
+
+_billing_isolation.register(sys.modules[__name__])

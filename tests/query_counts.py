@@ -505,3 +505,105 @@ def grow_inbox(lw: ListsWorld, asker: User, n: int) -> None:
     for _i in range(n):
         to = reply_address(lw.ticket.pk) if asker.is_partner else "support@groupios.example"
         receive(build_mail(sender=f"stranger{_n()}@nowhere.example", to=to, subject=f"Mail {_n()}"))
+
+
+# --- invoicing ---------------------------------------------------------------------------------------
+
+
+def _invoice(lw: ListsWorld, lines: int = 1, run: Any = None) -> Any:
+    from partnerdesk.billing.models import Invoice, InvoiceCounter, InvoiceLine
+    from partnerdesk.billing.services import format_number
+
+    sequence = _n()
+    InvoiceCounter.objects.update_or_create(series="QC", defaults={"last_number": sequence})  # as if issued
+    invoice = Invoice.objects.create(
+        series="QC",
+        sequence=sequence,
+        number=format_number("QC", sequence),
+        partner=lw.world.partner_a,
+        run=run,
+        period="2026-01",
+        period_start="2026-01-01",
+        period_end="2026-01-31",
+        issued_on="2026-02-01",
+        due_on="2026-02-15",
+        issued_at=timezone.now(),
+        seller={"name": "Vendor"},
+        buyer={"name": "Partner A"},
+        net_cents=100 * lines,
+        vat_cents=19 * lines,
+        gross_cents=119 * lines,
+        vat_breakdown=[{"category": "S", "rate": "19.00", "basis_cents": 100 * lines, "vat_cents": 19 * lines}],
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            kind="extra",
+            description=f"Ticket #{lw.ticket.pk}",
+            quantity=1,
+            unit_price_cents=100,
+            net_cents=100,
+            vat_category="S",
+            vat_rate="19.00",
+            service_start="2026-01-02",
+            ticket=lw.ticket,
+        )
+        for position in range(1, lines + 1)
+    )
+    return invoice
+
+
+def grow_invoices(lw: ListsWorld, asker: User, n: int) -> None:
+    for _ in range(n):
+        _invoice(lw, lines=2)
+
+
+def one_invoice(lw: ListsWorld) -> None:
+    """Setup: an invoice of partner A whose lines grow."""
+    invoice = _invoice(lw, lines=1)
+    lw.extra.setdefault("ids", {})["invoice_id"] = invoice.pk
+    lw.extra["invoice"] = invoice
+
+
+def grow_invoice_lines(lw: ListsWorld, asker: User, n: int) -> None:
+    from partnerdesk.billing.models import InvoiceLine
+
+    invoice = lw.extra["invoice"]
+    start = invoice.lines.count() + 1
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            kind="fee",
+            description=f"Fee {position}",
+            quantity=1,
+            unit_price_cents=100,
+            net_cents=100,
+            vat_category="S",
+            vat_rate="19.00",
+            service_start="2026-01-01",
+        )
+        for position in range(start, start + n)
+    )
+
+
+def grow_billing_runs(lw: ListsWorld, asker: User, n: int) -> None:
+    from partnerdesk.billing.models import BillingRun
+
+    for _ in range(n):
+        BillingRun.objects.create(period="2026-01", period_start="2026-01-01", period_end="2026-01-31")
+
+
+def one_billing_run(lw: ListsWorld) -> None:
+    """Setup: a billing run whose invoices grow."""
+    from partnerdesk.billing.models import BillingRun
+
+    run = BillingRun.objects.create(period="2026-01", period_start="2026-01-01", period_end="2026-01-31")
+    lw.extra.setdefault("ids", {})["run_id"] = run.pk
+    lw.extra["run"] = run
+
+
+def grow_run_invoices(lw: ListsWorld, asker: User, n: int) -> None:
+    for _ in range(n):
+        _invoice(lw, run=lw.extra["run"])

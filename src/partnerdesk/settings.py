@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "partnerdesk.contact",
     "partnerdesk.channels",
     "partnerdesk.webhooks",
+    "partnerdesk.billing",
 ]
 
 MIDDLEWARE = [
@@ -316,6 +317,12 @@ NINJA_PAGINATION_MAX_LIMIT = PARTNERDESK_API_MAX_PAGE_SIZE
 NINJA_PAGINATION_CLASS = "partnerdesk.api.pagination.LimitOffset"  # bounded offset: never a 500
 PARTNERDESK_IDEMPOTENCY_TTL_HOURS = envint("PARTNERDESK_IDEMPOTENCY_TTL_HOURS", 24)
 # Partner admins and Sales are told when a term's included time reaches these percentages (R4.9).
+# Invoicing (R2.3, R10.1, R10.3): VAT per partner country ("*" for every other country; EU partners
+# with a valid VAT ID are reverse charge), the type code of a cancellation invoice (384, or 381).
+PARTNERDESK_VAT_RATES = dict(
+    item.split(":", 1) for item in envlist("PARTNERDESK_VAT_RATES", "DE:19,*:19") if ":" in item
+)
+PARTNERDESK_CANCELLATION_TYPE_CODE = envint("PARTNERDESK_CANCELLATION_TYPE_CODE", 384)
 PARTNERDESK_QUOTA_THRESHOLDS = tuple(int(p) for p in envlist("PARTNERDESK_QUOTA_THRESHOLDS", "75,100"))
 # Where the desk is reached, e.g. https://desk.example.com: notification mails link to the ticket and the
 # profile page under it; without it they name the ticket and the page only.

@@ -20,6 +20,7 @@ VENDOR_ADMIN_AND_PARTNER = (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN)
 ALSO_LISTS = {
     "/api/v1/audit-log/export": "the audit log as CSV",
     "/api/v1/contracts/{contract_id}/usage": "per term, and one next-invoice line per ticket",
+    "/api/v1/invoices/{invoice_id}": "one invoice with its lines",
 }
 
 ROUTES: dict[str, ListCase] = {
@@ -38,6 +39,7 @@ ROUTES: dict[str, ListCase] = {
     "/api/v1/defects": ListCase(qc.grow_defects, roles=(Role.L1_AGENT, Role.L3_ENGINEER)),
     "/api/v1/tickets/{ticket_id}/time-entries": ListCase(qc.grow_time_entries),
     "/api/v1/tickets/{ticket_id}/time-entry-events": ListCase(qc.grow_time_entry_events),
+    "/api/v1/contracts/{contract_id}/time-entries": ListCase(qc.grow_time_entries),
     "/api/v1/authorizations": ListCase(qc.grow_authorizations, roles=(Role.L1_AGENT, Role.L2_AGENT)),
     "/api/v1/tickets/{ticket_id}/contacts": ListCase(qc.grow_contacts),
     "/api/v1/tickets/{ticket_id}/end-customer-mails": ListCase(qc.grow_mails),
@@ -45,6 +47,11 @@ ROUTES: dict[str, ListCase] = {
     "/api/v1/audit-log/export": ListCase(qc.grow_audit_log, roles=VENDOR_ADMIN_AND_PARTNER),
     "/api/v1/webhooks": ListCase(qc.grow_webhooks, roles=(Role.PARTNER_ADMIN,)),
     "/api/v1/inbox": ListCase(qc.grow_inbox, roles=VENDOR_ADMIN_AND_PARTNER),
+    "/api/v1/invoices": ListCase(qc.grow_invoices, roles=(Role.BILLING, Role.PARTNER_ADMIN)),
+    "/api/v1/invoices/{invoice_id}": ListCase(
+        qc.grow_invoice_lines, roles=(Role.BILLING, Role.PARTNER_ADMIN), setup=qc.one_invoice
+    ),
+    "/api/v1/billing-runs": ListCase(qc.grow_billing_runs, roles=(Role.BILLING, Role.VENDOR_ADMIN)),
     "/api/v1/webhooks/{webhook_id}/deliveries": ListCase(
         qc.grow_webhook_deliveries, roles=(Role.PARTNER_ADMIN,), setup=qc.webhook_endpoint
     ),

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from partnerdesk.accounts.choices import Role
+from partnerdesk.billing import selectors as billing_selectors
 from partnerdesk.contracts import pricing, selectors, services
 from partnerdesk.contracts.choices import ContractEventKind, ContractState
 from partnerdesk.contracts.models import ContractEvent, ContractTerm, Plan, QuotaNotification
@@ -555,7 +556,7 @@ def test_r10_7_usage_shows_included_used_and_left_extra_and_the_next_invoice(wor
     ticket = escalated_ticket(l_contract)
     book(agent, ticket, 465)
     book(agent, ticket, 20)
-    usage = worklog_selectors.contract_usage(l_contract)
+    usage = billing_selectors.contract_usage(l_contract)
     current = usage.current
     assert current is not None
     assert (current.included_units_used, current.included_units_left, current.included_minutes_left) == (32, 0, 0)
@@ -572,7 +573,7 @@ def test_r10_7_usage_shows_included_used_and_left_extra_and_the_next_invoice(wor
 def test_r10_7_usage_before_any_booking_reads_the_full_grant_without_writing(world):
     contract = make_contract(world, "M", start=timezone.localdate() - timedelta(days=400))
     terms_before = ContractTerm.objects.count()
-    usage = worklog_selectors.contract_usage(contract)
+    usage = billing_selectors.contract_usage(contract)
     assert [t.number for t in usage.terms] == [1, 2]
     assert usage.current is not None and usage.current.included_minutes_left == 240
     assert ContractTerm.objects.count() == terms_before

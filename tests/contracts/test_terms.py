@@ -7,9 +7,10 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from partnerdesk.billing.selectors import contract_usage
 from partnerdesk.contracts import pricing, services
 from partnerdesk.contracts.selectors import default_contract_for, included_units_left_on
-from partnerdesk.worklog.selectors import contract_usage, ledger_discrepancies
+from partnerdesk.worklog.selectors import ledger_discrepancies
 
 from .conftest import book, escalated_ticket, make_contract
 

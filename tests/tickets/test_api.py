@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.services import create_api_token
+from partnerdesk.billing.selectors import contract_usage
 from partnerdesk.tickets.models import Attachment, Ticket
-from partnerdesk.worklog.selectors import contract_usage
 
 from .conftest import COMPLETE_CAPTURE, captured_ticket
 

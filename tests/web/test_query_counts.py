@@ -55,6 +55,9 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/inbox/{mail_id}/restore/": (POST_ONLY, "restores a discarded mail"),
     "/mail/{mail_id}/original/": (NO_ROWS, "one mail's original bytes"),
     "/webhooks/{webhook_id}/delete/": (POST_ONLY, "deletes a webhook endpoint"),
+    "/invoices/{invoice_id}/cancel/": (POST_ONLY, "issues a cancellation invoice"),
+    "/billing/settings/": (NO_ROWS, "the vendor's one invoice data form"),
+    "/partners/{partner_id}/billing/": (NO_ROWS, "one partner's billing data form"),
     "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver/": (POST_ONLY, "queues a delivery again"),
 }
 
@@ -87,6 +90,12 @@ PAGES: dict[str, ListCase | tuple[ListCase, ...]] = {
     "/outbox/": ListCase(qc.grow_outbox, roles=(Role.VENDOR_ADMIN,)),
     "/inbox/": ListCase(qc.grow_inbox, roles=ADMINS),
     "/webhooks/": ListCase(qc.grow_webhooks, roles=(Role.PARTNER_ADMIN,)),
+    "/invoices/": ListCase(qc.grow_invoices, roles=(Role.BILLING, Role.PARTNER_ADMIN)),
+    "/invoices/{invoice_id}/": ListCase(
+        qc.grow_invoice_lines, roles=(Role.BILLING, Role.PARTNER_ADMIN), setup=qc.one_invoice
+    ),
+    "/billing/runs/": ListCase(qc.grow_billing_runs, roles=(Role.BILLING, Role.VENDOR_ADMIN)),
+    "/billing/runs/{run_id}/": ListCase(qc.grow_run_invoices, roles=(Role.BILLING,), setup=qc.one_billing_run),
     "/webhooks/{webhook_id}/": ListCase(
         qc.grow_webhook_deliveries, roles=(Role.PARTNER_ADMIN,), setup=qc.webhook_endpoint
     ),

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Router, Schema
 
 from partnerdesk.accounts.api import router as accounts_router
+from partnerdesk.billing.api import router as billing_router
 from partnerdesk.channels.api import router as channels_router
 from partnerdesk.contact.api import router as contact_router
 from partnerdesk.contracts.api import router as contracts_router
@@ -64,3 +65,4 @@ api.add_router("", worklog_router)
 api.add_router("", contact_router)
 api.add_router("", webhooks_router)
 api.add_router("", channels_router)
+api.add_router("", billing_router)

@@ -16,7 +16,7 @@ from partnerdesk.api.fields import ObjectId
 from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.api.schemas import Strict
 from partnerdesk.api.schemas import acting_user as _user
-from partnerdesk.worklog import selectors as worklog_selectors
+from partnerdesk.billing import selectors as billing_selectors
 
 from . import pricing, selectors, services
 from .models import Contract
@@ -355,7 +355,7 @@ def get_contract_usage(request: HttpRequest, contract_id: ObjectId, day: date | 
                 % {"first": USAGE_DAYS[0].isoformat(), "last": USAGE_DAYS[1].isoformat()}
             }
         )
-    usage = worklog_selectors.contract_usage(contract, at=day)
+    usage = billing_selectors.contract_usage(contract, at=day)
     return UsageOut(
         contract_id=contract.pk,
         day=usage.day,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
+from partnerdesk.billing import selectors as billing_selectors
 from partnerdesk.tickets import selectors as ticket_selectors
 from partnerdesk.web.errors import add_service_errors
 from partnerdesk.web.params import object_id
@@ -84,7 +85,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     user = _user(request)
     contract = _contract_or_404(request, contract_id)
-    usage = worklog_selectors.contract_usage(contract)
+    usage = billing_selectors.contract_usage(contract)
     entries = (
         worklog_selectors.time_entries_visible_to(user)
         .filter(contract=contract)

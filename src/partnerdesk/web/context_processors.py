@@ -28,6 +28,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("web:inbox", _("Inbox")))
         if user.role == Role.VENDOR_ADMIN:
             items.append(("web:outbox", _("Outbox")))
+        if user.is_partner or user.role in (Role.VENDOR_ADMIN, Role.BILLING):
+            items.append(("web:invoices", _("Invoices")))
+        if user.role in (Role.VENDOR_ADMIN, Role.BILLING):
+            items.append(("web:billing_runs", _("Billing runs")))
         if user.role == Role.PARTNER_ADMIN:
             items.append(("web:webhooks", _("Webhooks")))
         items.append(("web:profile", _("Profile")))
@@ -53,6 +57,12 @@ def _current_section(request: HttpRequest, user: Any) -> str:
         return "web:outbox"
     if view_name.startswith("web:inbox"):
         return "web:inbox"
+    if view_name in ("web:invoice", "web:invoice_cancel"):
+        return "web:invoices"
+    if view_name in ("web:billing_run", "web:billing_settings"):
+        return "web:billing_runs"
+    if view_name == "web:partner_billing" and user is not None and user.is_authenticated:
+        return "web:partners" if user.is_vendor else "web:end_customers"
     if view_name.startswith("web:webhook"):
         return "web:webhooks"
     if view_name.startswith("web:contact_"):

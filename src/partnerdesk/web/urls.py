@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
+from partnerdesk.billing import views as billing_views
 from partnerdesk.channels import views as channel_views
 from partnerdesk.contact import views as contact_views
 from partnerdesk.contracts import views as contract_views
@@ -91,6 +92,14 @@ urlpatterns = [
     path("inbox/<id:mail_id>/discard/", channel_views.inbox_discard, name="inbox_discard"),
     path("inbox/<id:mail_id>/restore/", channel_views.inbox_restore, name="inbox_restore"),
     path("mail/<id:mail_id>/original/", channel_views.original, name="inbound_original"),
+    # invoicing (partnerdesk.billing)
+    path("billing/settings/", billing_views.billing_settings, name="billing_settings"),
+    path("billing/runs/", billing_views.run_list, name="billing_runs"),
+    path("billing/runs/<id:run_id>/", billing_views.run_detail, name="billing_run"),
+    path("invoices/", billing_views.invoice_list, name="invoices"),
+    path("invoices/<id:invoice_id>/", billing_views.invoice_detail, name="invoice"),
+    path("invoices/<id:invoice_id>/cancel/", billing_views.invoice_cancel, name="invoice_cancel"),
+    path("partners/<id:partner_id>/billing/", billing_views.partner_billing, name="partner_billing"),
     # webhooks to partner systems (partnerdesk.webhooks)
     path("webhooks/", webhook_views.webhook_list, name="webhooks"),
     path("webhooks/<id:webhook_id>/", webhook_views.webhook_detail, name="webhook"),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from partnerdesk.accounts import selectors, services
 from partnerdesk.accounts.choices import NotificationKind, Role
 from partnerdesk.accounts.models import User
+from partnerdesk.billing import selectors as billing_selectors
 from partnerdesk.contact import services as contact_services
 from partnerdesk.tickets.selectors import ticket_figures
 from partnerdesk.web.errors import add_service_errors
@@ -154,7 +155,10 @@ def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
         selectors.end_customers_visible_to(user).filter(partner=partner), query, user=user
     )
     template = "web/partials/end_customer_rows.html" if request.htmx else "web/partner.html"  # type: ignore[attr-defined]
-    return render(request, template, {"partner": partner, "page": _page(request, end_customers), "q": query})
+    context = {"partner": partner, "page": _page(request, end_customers), "q": query}
+    if not request.htmx and user.role in (Role.VENDOR_ADMIN, Role.BILLING, Role.PARTNER_ADMIN):  # type: ignore[attr-defined]
+        context["billing_profile"] = billing_selectors.billing_profile_of(partner)
+    return render(request, template, context)
 
 
 @login_required

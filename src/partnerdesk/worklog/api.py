@@ -16,6 +16,7 @@ from partnerdesk.api.fields import ObjectId
 from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.api.schemas import Strict
 from partnerdesk.api.schemas import acting_user as _user
+from partnerdesk.contracts.selectors import contracts_visible_to
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import tickets_visible_to
 
@@ -49,6 +50,12 @@ class QuoteIn(Strict):
     minutes: StrictInt = Field(..., ge=1, le=MAX_ENTRY_MINUTES)
 
 
+class CorrectionEntryIn(Strict):
+    minutes: StrictInt = Field(..., ge=1, le=MAX_ENTRY_MINUTES)
+    text: str = Field("", max_length=MAX_ENTRY_TEXT - 100)
+    started_at: AwareDatetime | None = None
+
+
 class BillableIn(Strict):
     billable: StrictBool
 
@@ -80,6 +87,7 @@ class TimeEntryOut(Schema):
     charge_lines: list[ChargeLineOut]
     booked_at: datetime
     invoiced_at: datetime | None
+    corrects_id: int | None
 
     @staticmethod
     def resolve_term_number(obj: TimeEntry) -> int:
@@ -190,6 +198,42 @@ def quote_time_entry(request: HttpRequest, ticket_id: ObjectId, payload: QuoteIn
             ChargeLineOut(quantity=x.quantity, unit_price=x.unit_price, amount=x.amount) for x in charge.lines
         ],
     )
+
+
+@router.post(
+    "/tickets/{ticket_id}/time-entries/preview",
+    response=QuoteOut,
+    summary="The cost of this work if booked now, without booking it (the same quote as .../quote)",
+)
+def preview_time_entry(request: HttpRequest, ticket_id: ObjectId, payload: QuoteIn):  # type: ignore[no-untyped-def]
+    return quote_time_entry(request, ticket_id, payload)
+
+
+@router.get(
+    "/contracts/{contract_id}/time-entries",
+    response=list[TimeEntryOut],
+    summary="Time charged to a contract, oldest first (of the tickets the asker may see)",
+)
+@paginate(LimitOffset)
+def list_contract_time_entries(request: HttpRequest, contract_id: ObjectId):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    contract = account_selectors.get_visible_or_404(contracts_visible_to(user), contract_id, user=user)
+    return selectors.time_entries_visible_to(user).filter(contract=contract).order_by("started_at", "pk")
+
+
+@router.post(
+    "/time-entries/{entry_id}/corrections",
+    response={201: TimeEntryOut},
+    summary="Correct an invoiced entry by a new entry on its ticket, billed by the next run (R4.7)",
+)
+def book_correction(request: HttpRequest, entry_id: ObjectId, payload: CorrectionEntryIn):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    entries = selectors.time_entries_visible_to(user)
+    entry = account_selectors.get_visible_or_404(entries, entry_id, user=user)
+    created = services.book_correction_entry(
+        acting_user=user, entry=entry, minutes=payload.minutes, text=payload.text, started_at=payload.started_at
+    )
+    return Status(201, entries.get(pk=created.pk))
 
 
 @router.patch(

@@ -47,6 +47,15 @@ class TimeEntry(models.Model):
     charge_lines = models.JSONField(_("charge lines"), default=list, blank=True)
     booked_at = models.DateTimeField(_("booked"), auto_now_add=True)
     invoiced_at = models.DateTimeField(_("invoiced"), null=True, blank=True)
+    # A correcting entry names the invoiced entry it corrects (R4.7); it is billed by the next run.
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects"),
+    )
 
     class Meta:
         db_table = "contracts_timeentry"

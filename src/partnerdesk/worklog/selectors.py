@@ -1,17 +1,13 @@
 """Every read of time entries that depends on who asks, the ledger position a charge starts from,
-the next invoice built from the entries, and the ledger invariant.
+and the ledger invariant. (The next invoice is billing's: ``billing.selectors.next_invoice_preview``.)
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet, Sum
-from django.utils.translation import gettext as _
 
 from partnerdesk.accounts.models import User
 from partnerdesk.contracts import pricing
@@ -70,96 +66,6 @@ def quote_time_entry(*, contract: Contract, ticket_id: int, started_at: datetime
     return pricing.charge_entry(
         contract.schedule, minutes, ledger_state(contract=contract, term=term, ticket_id=ticket_id)
     )
-
-
-# --- usage and the next invoice (R10.7) ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PreviewLine:
-    """A line the next invoice would carry (R10.1, R10.7)."""
-
-    description: str
-    ticket_id: int | None
-    quantity: int
-    unit_price: Decimal
-    amount: Decimal
-
-
-@dataclass
-class InvoicePreview:
-    currency: str
-    lines: list[PreviewLine] = field(default_factory=list)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0.00"))
-
-
-@dataclass
-class ContractUsage:
-    contract: Contract
-    day: date
-    current: contract_selectors.TermUsage | None
-    terms: list[contract_selectors.TermUsage]
-    next_invoice: InvoicePreview
-
-
-def contract_usage(contract: Contract, *, at: datetime | date | None = None) -> ContractUsage:
-    """Included used and left, extra units and amount so far, per term; and the next invoice (R10.7)."""
-    day = contract_selectors.day_of(at)
-    current, terms = contract_selectors.term_usages(contract, day)
-    return ContractUsage(
-        contract=contract,
-        day=day,
-        current=current,
-        terms=terms,
-        next_invoice=next_invoice_preview(contract, terms=terms, at=day),
-    )
-
-
-def next_invoice_preview(
-    contract: Contract, *, terms: list[contract_selectors.TermUsage] | None = None, at: datetime | date | None = None
-) -> InvoicePreview:
-    """What the next invoice would say for this contract (R10.7): fees of started terms not yet
-    invoiced (R3.5), and per ticket its charged units grouped by unit price, with the included
-    units listed at 0 for information (R10.1). Uses the prices stored on the entries.
-    """
-    day = contract_selectors.day_of(at)
-    if terms is None:
-        terms = contract_selectors.term_usages(contract, day)[1]
-    invoiced_fees = set(
-        ContractTerm.objects.filter(contract=contract, fee_invoiced_at__isnull=False).values_list("index", flat=True)
-    )
-    preview = InvoicePreview(currency=contract.currency)
-    for term in terms:
-        if term.index in invoiced_fees or term.start_date > day or not term.fee:
-            continue
-        description = _("%(plan)s, term %(start)s to %(end)s") % {
-            "plan": contract.plan.name,
-            "start": term.start_date.isoformat(),
-            "end": term.end_date.isoformat() if term.end_date else "",
-        }
-        preview.lines.append(PreviewLine(description, None, 1, term.fee, term.fee))
-    per_ticket: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    included: dict[int, int] = defaultdict(int)
-    entries = TimeEntry.objects.filter(contract=contract, billable=True, invoiced_at__isnull=True).values_list(
-        "ticket_id", "included_units", "charge_lines"
-    )
-    for ticket_id, included_units, lines in entries.iterator():
-        included[ticket_id] += included_units
-        for line in lines:
-            per_ticket[ticket_id][int(line["unit_price_cents"])] += int(line["quantity"])
-    for ticket_id in sorted(set(per_ticket) | set(included)):
-        if included[ticket_id]:
-            description = _("Ticket #%(ticket)s, included time") % {"ticket": ticket_id}
-            zero = Decimal("0.00")
-            preview.lines.append(PreviewLine(description, ticket_id, included[ticket_id], zero, zero))
-        for price_cents, quantity in sorted(per_ticket[ticket_id].items(), reverse=True):
-            line = pricing.ChargeLine(quantity, price_cents)
-            description = _("Ticket #%(ticket)s") % {"ticket": ticket_id}
-            preview.lines.append(PreviewLine(description, ticket_id, quantity, line.unit_price, line.amount))
-    return preview
 
 
 # --- the ledger invariant (R4.8) ----------------------------------------------------------------

@@ -143,6 +143,7 @@ def book_time_entry(
     activity: str,
     text: str = "",
     billable: bool = True,
+    corrects: TimeEntry | None = None,
 ) -> TimeEntry:
     """Record vendor work on an escalated ticket (R4.1) and charge it to the ticket's contract.
 
@@ -174,6 +175,7 @@ def book_time_entry(
         billable=billable,
         currency=contract.currency,
         units=pricing.units_for(minutes, contract.unit_minutes),
+        corrects=corrects,
     )
     if billable:
         _charge(entry, contract, term)
@@ -278,3 +280,27 @@ def correct_time_entry(
     entry.save()
     _event(entry, kind=TimeEntryEventKind.CORRECTED, actor=acting_user, before=before, after=entry.snapshot())
     return entry
+
+
+def book_correction_entry(
+    *, acting_user: User, entry: TimeEntry, minutes: int, text: str = "", started_at: datetime | None = None
+) -> TimeEntry:
+    """Correct an invoiced entry by a new entry on its ticket (R4.7): more work that belongs to it,
+    charged at the ledger's current position on the term its start falls in and billed by the next run.
+    An entry not invoiced yet is corrected in place (``correct_time_entry``)."""
+    ensure_role(acting_user, *TIME_BOOKING_ROLES)
+    if not entry.is_invoiced:
+        raise ValidationError(
+            {"time_entry_id": _("This entry is not invoiced yet; correct it directly instead of booking a correction.")}
+        )
+    note = _("Correction of time entry #%(entry)s") % {"entry": entry.pk}
+    return book_time_entry(
+        acting_user=acting_user,
+        ticket=entry.ticket,
+        started_at=started_at or entry.started_at,
+        minutes=minutes,
+        activity=entry.activity,
+        text=f"{note}: {text}" if text else note,
+        billable=entry.billable,
+        corrects=entry,
+    )

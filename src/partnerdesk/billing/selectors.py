@@ -1,0 +1,246 @@
+"""Every read of invoicing that depends on who asks, and what a partner's next invoice would say.
+
+``billable_items`` gathers what is not billed yet; ``lines.build_lines`` turns it into lines. The
+billing run (under the contracts' locks) and the partner's preview (R10.7) both use these two, so
+the preview is the invoice's truth (ARCHITECTURE convention 18).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum.eu import vat as eu_vat
+
+from partnerdesk.accounts.choices import PARTNER_ROLES
+from partnerdesk.accounts.models import Partner, User
+from partnerdesk.contracts import pricing
+from partnerdesk.contracts import selectors as contract_selectors
+from partnerdesk.contracts.choices import ContractState
+from partnerdesk.contracts.models import Contract, ContractTerm
+from partnerdesk.worklog.models import TimeEntry
+
+from . import lines as line_builder
+from . import vat
+from .choices import BILLING_ROLES
+from .models import BillingRun, BillingSettings, Invoice, PartnerBillingProfile
+
+# --- who sees what ------------------------------------------------------------------------------
+
+
+def is_billing_staff(user: User) -> bool:
+    return user.is_active and user.role in BILLING_ROLES
+
+
+def invoices_visible_to(user: User) -> QuerySet[Invoice]:
+    """Billing staff see every invoice; a partner's users their own partner's; everyone else none (R1.1)."""
+    invoices = Invoice.objects.select_related("partner", "preceding")
+    if is_billing_staff(user):
+        return invoices
+    if user.is_active and user.partner_id is not None and user.role in PARTNER_ROLES:
+        return invoices.filter(partner_id=user.partner_id)
+    return invoices.none()
+
+
+def billing_runs_visible_to(user: User) -> QuerySet[BillingRun]:
+    return BillingRun.objects.all() if is_billing_staff(user) else BillingRun.objects.none()
+
+
+def ensure_billing_staff(user: User) -> None:
+    """Billing pages and runs answer 404 to everyone but billing staff (R1.1, R1.4)."""
+    if not is_billing_staff(user):
+        raise Http404
+
+
+# --- master data --------------------------------------------------------------------------------
+
+
+def billing_profile_of(partner: Partner) -> PartnerBillingProfile:
+    """The partner's invoice data; unsaved and filled from the partner when none was entered."""
+    profile = PartnerBillingProfile.objects.filter(partner=partner).first()
+    if profile is not None:
+        return profile
+    return PartnerBillingProfile(
+        partner=partner,
+        legal_name=partner.name,
+        street=partner.street,
+        postal_code=partner.postal_code,
+        city=partner.city,
+        country=partner.country,
+        vat_id=partner.vat_id,
+        invoice_email=partner.email,
+    )
+
+
+def vat_id_is_valid(vat_id: str) -> bool:
+    return bool(vat_id) and bool(eu_vat.is_valid(vat_id))
+
+
+def vat_treatment_of(profile: PartnerBillingProfile, seller: BillingSettings) -> vat.Treatment:
+    return vat.treatment_for(
+        seller_country=str(seller.country or "DE"),
+        buyer_country=str(profile.country or "DE"),
+        buyer_vat_id_valid=vat_id_is_valid(profile.vat_id),
+        rates=settings.PARTNERDESK_VAT_RATES,
+    )
+
+
+# --- what is not billed yet ---------------------------------------------------------------------
+
+
+def labels() -> line_builder.Labels:
+    return line_builder.Labels(
+        fee=_("%(plan)s, term %(start)s to %(end)s"),
+        included=_("Ticket #%(ticket)s, included time"),
+        extra=_("Ticket #%(ticket)s"),
+    )
+
+
+def end_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def billable_contracts(partner_id: int) -> QuerySet[Contract]:
+    return (
+        Contract.objects.filter(partner_id=partner_id)
+        .exclude(state=ContractState.DRAFT)
+        .select_related("plan")
+        .order_by("pk")
+    )
+
+
+def unbilled_fees(contract: Contract, *, until: date) -> list[line_builder.TermFee]:
+    """Fees of the contract's terms that started by ``until`` and are not billed (R3.5); terms not
+    materialised yet are counted from the contract's values, as they will be created."""
+    last = min(until, contract.end_date) if contract.end_date else until
+    if contract.start_date > last or not contract.fee_cents:
+        return []
+    index = pricing.term_index_on(contract.start_date, contract.term_months, last)
+    stored = {t.index: t for t in ContractTerm.objects.filter(contract=contract, index__lte=index)}
+    fees = []
+    for i in range(index + 1):
+        term = stored.get(i)
+        if term is not None:
+            if term.fee_invoiced_at is not None or not term.fee_cents:
+                continue
+            fees.append(
+                line_builder.TermFee(
+                    contract.pk, term.pk, i, contract.plan.name, term.start_date, term.end_date, term.fee_cents
+                )
+            )
+        else:
+            start, end = pricing.term_bounds(contract.start_date, contract.term_months, i)
+            fees.append(line_builder.TermFee(contract.pk, None, i, contract.plan.name, start, end, contract.fee_cents))
+    return fees
+
+
+def unbilled_entries(
+    contract_ids: list[int], *, until: date | None = None, booked_by: datetime | None = None
+) -> list[line_builder.PricedEntry]:
+    """Billable entries not invoiced yet whose work started by ``until`` (booked by ``booked_by``)."""
+    entries = TimeEntry.objects.filter(contract_id__in=contract_ids, billable=True, invoiced_at__isnull=True)
+    if until is not None:
+        entries = entries.filter(started_at__lt=end_of_day(until))
+    if booked_by is not None:
+        entries = entries.filter(booked_at__lte=booked_by)
+    rows = entries.order_by("pk").values_list(
+        "pk", "contract_id", "ticket_id", "started_at", "included_units", "charge_lines"
+    )
+    return [
+        line_builder.PricedEntry(
+            entry_id=pk,
+            contract_id=contract_id,
+            ticket_id=ticket_id,
+            work_day=timezone.localdate(started_at),
+            included_units=included,
+            charge_lines=tuple((int(x["quantity"]), int(x["unit_price_cents"])) for x in charge_lines),
+        )
+        for pk, contract_id, ticket_id, started_at, included, charge_lines in rows
+    ]
+
+
+def partner_lines(partner_id: int, *, until: date, booked_by: datetime | None = None) -> list[line_builder.BuiltLine]:
+    """The lines a partner's invoice would carry now for work and terms up to ``until`` (R10.1)."""
+    contracts = list(billable_contracts(partner_id))
+    fees = [fee for contract in contracts for fee in unbilled_fees(contract, until=until)]
+    entries = unbilled_entries([c.pk for c in contracts], until=until, booked_by=booked_by)
+    return line_builder.build_lines(fees, entries, labels())
+
+
+def has_charge(built: list[line_builder.BuiltLine]) -> bool:
+    """An invoice is issued only when something costs money; included use alone waits for the next one."""
+    return any(line.net_cents for line in built)
+
+
+def partners_to_bill(*, until: date) -> list[int]:
+    """Partners with a non-draft contract that has started by ``until``, in id order."""
+    return list(
+        Contract.objects.filter(start_date__lte=until)
+        .exclude(state=ContractState.DRAFT)
+        .order_by("partner_id")
+        .values_list("partner_id", flat=True)
+        .distinct()
+    )
+
+
+# --- the next invoice of a contract (R10.7) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    """A line the next invoice would carry (R10.1, R10.7)."""
+
+    description: str
+    ticket_id: int | None
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+
+
+@dataclass
+class InvoicePreview:
+    currency: str
+    lines: list[PreviewLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+
+@dataclass
+class ContractUsage:
+    contract: Contract
+    day: date
+    current: contract_selectors.TermUsage | None
+    terms: list[contract_selectors.TermUsage]
+    next_invoice: InvoicePreview
+
+
+def contract_usage(contract: Contract, *, at: datetime | date | None = None) -> ContractUsage:
+    """Included used and left, extra units and amount so far, per term; and the next invoice (R10.7)."""
+    day = contract_selectors.day_of(at)
+    current, terms = contract_selectors.term_usages(contract, day)
+    return ContractUsage(
+        contract=contract, day=day, current=current, terms=terms, next_invoice=next_invoice_preview(contract, at=day)
+    )
+
+
+def next_invoice_preview(
+    contract: Contract, *, at: datetime | date | None = None, **_ignored: object
+) -> InvoicePreview:
+    """What the next invoice would say for this contract (R10.7): built by the billing run's builder
+    from the fees of started terms not yet invoiced (R3.5) and the entries not yet invoiced (R10.1).
+    """
+    day = contract_selectors.day_of(at)
+    fees = unbilled_fees(contract, until=day)
+    entries = unbilled_entries([contract.pk])
+    preview = InvoicePreview(currency=contract.currency)
+    for line in line_builder.build_lines(fees, entries, labels()):
+        preview.lines.append(PreviewLine(line.description, line.ticket_id, line.quantity, line.unit_price, line.net))
+    return preview
