@@ -17,8 +17,8 @@ from partnerdesk.billing.periods import Period, period_of
 from partnerdesk.contracts.models import Contract
 from partnerdesk.contracts.pricing import add_months
 from partnerdesk.tickets.models import Ticket
-from tests.contracts.conftest import book, escalated_ticket, make_contract
 from tests.billing.validation import Validator
+from tests.contracts.conftest import book, escalated_ticket, make_contract
 from tests.factories import EndCustomerFactory, PartnerFactory
 
 

@@ -93,3 +93,47 @@ def test_r10_6_document_fields_come_from_the_snapshot_not_from_live_rows(world, 
     assert (cancelled["type_code"], cancelled["preceding_number"]) == (384, invoice.number)
     assert cancelled["preceding_issue_date"] == invoice.issued_on
     assert cancelled["lines"][0]["quantity"] == Decimal("-1")
+
+
+@pytest.mark.parametrize("profile", ["en16931", "xrechnung"])
+def test_r10_5_an_issued_invoice_and_its_cancellation_pass_the_official_rules(world, seller, validator, profile):
+    """From the billing run to the XML: the invoice a run issued, and its cancellation, are valid e-invoices."""
+    from partnerdesk.billing.cii import cii_xml
+    from partnerdesk.billing.document_data import document_of
+    from partnerdesk.billing.documents import totals
+
+    from partnerdesk.billing.models import PartnerBillingProfile
+
+    # Complete master data, as XRechnung asks it (seller contact and addresses, buyer reference, post code).
+    seller.contact_name, seller.contact_phone, seller.contact_email = (
+        "Rita Rechnung",
+        "+49 40 555 0100",
+        "r@tux.example",
+    )
+    seller.electronic_address = "rechnung@tux.example"
+    seller.save()
+    period = last_month()
+    partner = new_partner("Dokument GmbH")
+    PartnerBillingProfile.objects.create(
+        partner=partner,
+        legal_name="Dokument GmbH",
+        street="Am Markt 3",
+        postal_code="24103",
+        city="Kiel",
+        buyer_reference="04011000-12345-67",
+        invoice_email="rechnung@dokument.example",
+    )
+    contract = contract_from(world, "L", partner, period.start)
+    work(world, ticket_of(contract), 510, period.start + timedelta(days=1))
+    run_period(period)
+    invoice = invoice_of(partner)
+    document = document_of(invoice)
+    figures = totals(document)
+    assert (figures.tax_basis_total, figures.vat_total, figures.grand_total) == (
+        Decimal(invoice.net_total),
+        Decimal(invoice.vat_total),
+        Decimal(invoice.gross_total),
+    )
+    validator.assert_valid(cii_xml(document, profile=profile), profile)
+    cancellation = services.cancel_invoice(acting_user=world.user(Role.BILLING), invoice=invoice)
+    validator.assert_valid(cii_xml(document_of(cancellation), profile=profile), profile)

@@ -1,8 +1,7 @@
 """An issued invoice as the fields of ``documents.InvoiceDocument`` (CII XML, PDF, Factur-X, CSV).
 
 Read only from the invoice's snapshot (ARCHITECTURE convention 17), never from live rows.
-``selectors.document_of(invoice)`` will be ``documents.InvoiceDocument(**document_fields(invoice))``
-with the parties and lines as ``documents.Party`` and ``documents.DocumentLine``.
+``document_of(invoice)`` builds the ``documents.InvoiceDocument`` from them.
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from .documents import DocumentLine, InvoiceDocument, Party
 from .models import Invoice
 
 PARTY_FIELDS = (
@@ -40,7 +40,7 @@ def document_fields(invoice: Invoice) -> dict[str, Any]:
     preceding = invoice.preceding
     lines = tuple(
         {
-            "number": str(line.position),
+            "number": int(line.position),
             "description": line.description,
             "quantity": Decimal(line.quantity),
             "unit_code": line.unit_code,
@@ -74,3 +74,16 @@ def document_fields(invoice: Invoice) -> dict[str, Any]:
         "notes": tuple(invoice.notes),
         "language": invoice.language,
     }
+
+
+def document_of(invoice: Invoice) -> InvoiceDocument:
+    """The issued invoice as the document the XML, the PDFs and the CSV are made of."""
+    fields = document_fields(invoice)
+    return InvoiceDocument(
+        **{
+            **fields,
+            "seller": Party(**fields["seller"]),
+            "buyer": Party(**fields["buyer"]),
+            "lines": tuple(DocumentLine(**line) for line in fields["lines"]),
+        }
+    )
