@@ -101,7 +101,6 @@ def test_r10_5_an_issued_invoice_and_its_cancellation_pass_the_official_rules(wo
     from partnerdesk.billing.cii import cii_xml
     from partnerdesk.billing.document_data import document_of
     from partnerdesk.billing.documents import totals
-
     from partnerdesk.billing.models import PartnerBillingProfile
 
     # Complete master data, as XRechnung asks it (seller contact and addresses, buyer reference, post code).

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
@@ -17,14 +17,17 @@ from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.api.schemas import Strict
 from partnerdesk.api.schemas import acting_user as _user
 
-from . import selectors, services
-from .models import BillingRun, Invoice, InvoiceLine
+from . import delivery, selectors, services
+from .document_data import document_of
+from .export import lines_csv
+from .models import BillingRun, Invoice, InvoiceFile, InvoiceLine
 from .periods import parse_period
 
 router = Router(tags=["invoices"])
 
 StateName = Literal["draft", "issued", "cancelled"]
 RunStateName = Literal["queued", "running", "done", "failed"]
+ExportStyle = Literal["de", "plain"]
 
 
 class BillingRunIn(Strict):
@@ -151,6 +154,52 @@ def list_invoices(  # type: ignore[no-untyped-def]
     if state is not None:
         invoices = invoices.filter(state=state)
     return invoices.order_by("-issued_at", "-pk")
+
+
+@router.get(
+    "/invoices/export",
+    response={200: None},
+    summary="The invoice lines of a period as CSV for accounting (`style=de`: `;` and decimal comma; `plain`)",
+    openapi_extra={"responses": {200: {"description": "CSV", "content": {"text/csv": {}}}}},
+)
+def export_invoices(request: HttpRequest, period: str, style: ExportStyle = "de"):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    selectors.ensure_billing_staff(user)
+    parsed = parse_period(period)
+    if parsed is None:
+        raise ValidationError({"period": _("Enter a month as YYYY-MM, for example 2026-11.")})
+    invoices = selectors.invoices_visible_to(user).filter(period=parsed.key).order_by("sequence", "pk")
+    text = lines_csv([document_of(invoice) for invoice in invoices.prefetch_related("lines")], style=style)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="invoice-lines-{parsed.key}.csv"'
+    return response
+
+
+def _file(request: HttpRequest, invoice_id: int, kind: str) -> HttpResponse:
+    file = delivery.stored_file(_invoice(request, invoice_id), kind)
+    response = HttpResponse(bytes(file.content), content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    response={200: None},
+    summary="The invoice as PDF/A-3 with its ZUGFeRD/Factur-X XML embedded (the stored bytes)",
+    openapi_extra={"responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}},
+)
+def invoice_pdf(request: HttpRequest, invoice_id: ObjectId):  # type: ignore[no-untyped-def]
+    return _file(request, invoice_id, InvoiceFile.Kind.PDF)
+
+
+@router.get(
+    "/invoices/{invoice_id}/xrechnung",
+    response={200: None},
+    summary="The invoice as XRechnung 3.0 (UN/CEFACT CII XML; the stored bytes)",
+    openapi_extra={"responses": {200: {"description": "XML", "content": {"application/xml": {}}}}},
+)
+def invoice_xrechnung(request: HttpRequest, invoice_id: ObjectId):  # type: ignore[no-untyped-def]
+    return _file(request, invoice_id, InvoiceFile.Kind.XRECHNUNG)
 
 
 @router.get("/invoices/{invoice_id}", response=InvoiceDetailOut, summary="One invoice with its lines")

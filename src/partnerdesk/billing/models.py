@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -349,3 +350,37 @@ class InvoiceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.kind}"
+
+
+class InvoiceFile(models.Model):
+    """A rendered document of an issued invoice (R10.5, R10.6): stored once, so a delivered document is the same
+    forever. Rendered by the worker after the issuing commit, never in the run's transaction."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", _("PDF (ZUGFeRD/Factur-X)")
+        XRECHNUNG = "xrechnung", _("XRechnung (CII XML)")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="files")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invoice document")
+        verbose_name_plural = _("invoice documents")
+        constraints = [models.UniqueConstraint(fields=["invoice", "kind"], name="invoice_file_once")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.kind}"
+
+    @property
+    def filename(self) -> str:
+        number = self.invoice.number
+        return f"{number}.pdf" if self.kind == self.Kind.PDF else f"{number}-xrechnung.xml"
+
+    @property
+    def content_type(self) -> str:
+        return "application/pdf" if self.kind == self.Kind.PDF else "application/xml"
