@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from .models import InboundMail
 PAGE_SIZE = 50
 
 
-def _inbox_user(request: HttpRequest) -> tuple[User, object]:
+def _inbox_user(request: HttpRequest) -> tuple[User, QuerySet[InboundMail]]:
     user = request.user
     if not isinstance(user, User):
         raise PermissionDenied
@@ -39,7 +40,7 @@ def _inbox_user(request: HttpRequest) -> tuple[User, object]:
 def inbox(request: HttpRequest) -> HttpResponse:
     user, rows = _inbox_user(request)
     show = request.GET.get("show", "")
-    rows = rows.filter(outcome=InboundOutcome.DISCARDED if show == "discarded" else InboundOutcome.QUARANTINED)  # type: ignore[attr-defined]
+    rows = rows.filter(outcome=InboundOutcome.DISCARDED if show == "discarded" else InboundOutcome.QUARANTINED)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "channels/inbox.html", {"page": page, "show": show, "vendor_inbox": user.is_vendor})
 
