@@ -35,6 +35,7 @@ def issued(world, seller):
         city="Kiel",
         buyer_reference="04011000-12345-67",
         invoice_email="rechnung@versand.example",
+        wants_xrechnung=True,
     )
     contract = contract_from(world, "L", partner, period.start)
     work(world, ticket_of(contract), 510, period.start + timedelta(days=1))
@@ -104,3 +105,21 @@ def test_r10_6_a_failure_while_storing_leaves_neither_documents_nor_mail(issued,
     assert not OutboxMessage.objects.filter(kind="invoice").exists()
     monkeypatch.undo()
     assert delivery.deliver_pending() == 1 and OutboxMessage.objects.filter(kind="invoice").count() == 1
+
+
+def test_r10_5_the_partners_language_and_choice_of_xrechnung(world, seller):
+    period = last_month()
+    partner = new_partner("English Ltd")
+    PartnerBillingProfile.objects.create(
+        partner=partner, legal_name="English Ltd", invoice_email="ap@english.example", language="en"
+    )
+    work(world, ticket_of(contract_from(world, "L", partner, period.start)), 120, period.start + timedelta(days=2))
+    run_period(period)
+    invoice = invoice_of(partner)
+    assert invoice.language == "en"
+    delivery.deliver_pending()
+    (mail,) = OutboxMessage.objects.filter(kind="invoice")
+    assert mail.subject == f"Invoice {invoice.number}" and "attached is invoice" in mail.body
+    # Not asked for XRechnung: the mail carries the Factur-X PDF only (the XML stays downloadable).
+    assert [part["filename"] for part in mail.attachments] == [f"{invoice.number}.pdf"]
+    assert InvoiceFile.objects.filter(invoice=invoice).count() == 2

@@ -20,7 +20,7 @@ from partnerdesk.outbox.services import enqueue
 
 from .cii import cii_xml
 from .document_data import document_of
-from .models import Invoice, InvoiceFile
+from .models import Invoice, InvoiceFile, PartnerBillingProfile
 from .pdf import facturx_pdf
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,12 @@ def deliver(invoice: Invoice) -> bool:
 
 
 def _enqueue_mail(invoice: Invoice, files: list[InvoiceFile]) -> None:
+    """The mail to the partner's invoice address, in the invoice's language: the Factur-X PDF, and the
+    XRechnung file where the partner asked for it (its billing data)."""
     address = str(invoice.buyer.get("email") or "")
+    profile = PartnerBillingProfile.objects.filter(partner_id=invoice.partner_id).first()
+    if not (profile is not None and profile.wants_xrechnung):
+        files = [file for file in files if file.kind == InvoiceFile.Kind.PDF]
     if not address:
         logger.warning("invoice %s has no invoice address; stored, not mailed", invoice.number)
         return
@@ -72,13 +77,17 @@ def _enqueue_mail(invoice: Invoice, files: list[InvoiceFile]) -> None:
     with translation.override(invoice.language or "de"):
         values = {"number": invoice.number, "seller": invoice.seller.get("name", "")}
         subject = (_("Cancellation invoice %(number)s") if cancellation else _("Invoice %(number)s")) % values
-        body = (
-            _(
+        if len(files) > 1:
+            body = _(
                 "Dear Sir or Madam,\n\nattached is invoice %(number)s as a PDF (ZUGFeRD/Factur-X: the machine-readable "
                 "invoice is embedded) and as an XRechnung file.\n\nKind regards\n%(seller)s"
             )
-            % values
-        )
+        else:
+            body = _(
+                "Dear Sir or Madam,\n\nattached is invoice %(number)s as a PDF (ZUGFeRD/Factur-X: the machine-readable "
+                "invoice is embedded).\n\nKind regards\n%(seller)s"
+            )
+        body = body % values
     message = EmailMessage(subject=subject, body=body, to=[address])
     for file in files:
         message.attach(file.filename, bytes(file.content), file.content_type)

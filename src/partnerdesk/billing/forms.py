@@ -43,6 +43,8 @@ class PartnerBillingForm(forms.ModelForm):
             "vat_id",
             "buyer_reference",
             "invoice_email",
+            "language",
+            "wants_xrechnung",
         ]
 
 

@@ -89,6 +89,19 @@ class PartnerBillingProfile(models.Model):
     vat_id = models.CharField(_("VAT ID"), max_length=20, blank=True)
     buyer_reference = models.CharField(_("buyer reference"), max_length=200, blank=True)
     invoice_email = models.EmailField(_("invoice e-mail"), blank=True)
+    language = models.CharField(
+        _("invoice language"),
+        max_length=5,
+        choices=[("de", _("German")), ("en", _("English"))],
+        default="de",
+        blank=True,
+        help_text=_("The language of the partner's invoices and invoice mails."),
+    )
+    wants_xrechnung = models.BooleanField(
+        _("XRechnung file with each invoice"),
+        default=False,
+        help_text=_("Attach the XRechnung XML to the invoice mail (the PDF always carries ZUGFeRD/Factur-X)."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -185,7 +185,7 @@ def issue_partner_invoice(
         seller = BillingSettings.current()
         profile = selectors.billing_profile_of(partner)
         treatment = selectors.vat_treatment_of(profile, seller)
-        language = "de"
+        language = profile.language or "de"
         with override(language):
             notes = _note_text(treatment.note)
             terms_text = _payment_terms(seller.payment_terms_days)
