@@ -5,12 +5,14 @@
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from partnerdesk.accounts import selectors as account_selectors
+from partnerdesk.accounts.models import User
 from partnerdesk.api.fields import ObjectId
 from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.api.schemas import Strict
@@ -57,10 +59,9 @@ class PassIn(Strict):
     partner_id: ObjectId = Field(..., description="The partner whose inbox takes the mail (vendor admin).")
 
 
-def _inbox(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _inbox(request: HttpRequest) -> tuple[User, QuerySet[InboundMail] | None]:
     user = _user(request)
-    rows = selectors.inbox_of(user)
-    return user, rows
+    return user, selectors.inbox_of(user)
 
 
 def _mail(request: HttpRequest, mail_id: int) -> InboundMail:
