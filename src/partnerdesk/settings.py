@@ -323,6 +323,8 @@ PARTNERDESK_VAT_RATES = dict(
     item.split(":", 1) for item in envlist("PARTNERDESK_VAT_RATES", "DE:19,*:19") if ":" in item
 )
 PARTNERDESK_CANCELLATION_TYPE_CODE = envint("PARTNERDESK_CANCELLATION_TYPE_CODE", 384)
+# Partners a billing run issues per transaction (R10.4): a crash redoes at most one batch.
+PARTNERDESK_BILLING_BATCH_PARTNERS = max(1, envint("PARTNERDESK_BILLING_BATCH_PARTNERS", 100))
 PARTNERDESK_QUOTA_THRESHOLDS = tuple(int(p) for p in envlist("PARTNERDESK_QUOTA_THRESHOLDS", "75,100"))
 # Where the desk is reached, e.g. https://desk.example.com: notification mails link to the ticket and the
 # profile page under it; without it they name the ticket and the page only.

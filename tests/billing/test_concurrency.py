@@ -34,7 +34,7 @@ def _needs_postgres() -> None:
         pytest.skip("needs PostgreSQL row locks and real processes; run with DATABASE_URL=postgres://...")
 
 
-def _billing_run(period: str) -> subprocess.Popen:
+def _billing_run(period: str, batch: int = 1) -> subprocess.Popen:
     return subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "partnerdesk", "billing", "run", "--period", period],
         env={
@@ -42,6 +42,7 @@ def _billing_run(period: str) -> subprocess.Popen:
             "PYTHONPATH": str(ROOT / "src"),
             "DATABASE_URL": _test_database_url(),
             "SECRET_KEY": "billing-concurrency",
+            "PARTNERDESK_BILLING_BATCH_PARTNERS": str(batch),  # small batches: the kill lands mid-run
         },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

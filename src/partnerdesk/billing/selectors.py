@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,9 +64,16 @@ def ensure_billing_staff(user: User) -> None:
 
 def billing_profile_of(partner: Partner) -> PartnerBillingProfile:
     """The partner's invoice data; unsaved and filled from the partner when none was entered."""
-    profile = PartnerBillingProfile.objects.filter(partner=partner).first()
-    if profile is not None:
-        return profile
+    return billing_profiles_of([partner])[partner.pk]
+
+
+def billing_profiles_of(partners: list[Partner]) -> dict[int, PartnerBillingProfile]:
+    """Per partner id, its invoice data (one query for any number of partners)."""
+    stored = {p.partner_id: p for p in PartnerBillingProfile.objects.filter(partner__in=[p.pk for p in partners])}
+    return {partner.pk: stored.get(partner.pk) or _profile_from(partner) for partner in partners}
+
+
+def _profile_from(partner: Partner) -> PartnerBillingProfile:
     return PartnerBillingProfile(
         partner=partner,
         legal_name=partner.name,
@@ -107,70 +115,129 @@ def end_of_day(day: date) -> datetime:
 
 
 def billable_contracts(partner_id: int) -> QuerySet[Contract]:
+    return billable_contracts_of([partner_id])
+
+
+def billable_contracts_of(partner_ids: list[int]) -> QuerySet[Contract]:
     return (
-        Contract.objects.filter(partner_id=partner_id)
+        Contract.objects.filter(partner_id__in=partner_ids)
         .exclude(state=ContractState.DRAFT)
         .select_related("plan")
         .order_by("pk")
     )
 
 
+def _last_billable_day(contract: Contract, until: date) -> date:
+    return min(until, contract.end_date) if contract.end_date else until
+
+
 def unbilled_fees(contract: Contract, *, until: date) -> list[line_builder.TermFee]:
-    """Fees of the contract's terms that started by ``until`` and are not billed (R3.5); terms not
-    materialised yet are counted from the contract's values, as they will be created."""
-    last = min(until, contract.end_date) if contract.end_date else until
-    if contract.start_date > last or not contract.fee_cents:
-        return []
-    index = pricing.term_index_on(contract.start_date, contract.term_months, last)
-    stored = {t.index: t for t in ContractTerm.objects.filter(contract=contract, index__lte=index)}
-    fees = []
-    for i in range(index + 1):
-        term = stored.get(i)
-        if term is not None:
-            if term.fee_invoiced_at is not None or not term.fee_cents:
-                continue
-            fees.append(
-                line_builder.TermFee(
-                    contract.pk, term.pk, i, contract.plan.name, term.start_date, term.end_date, term.fee_cents
+    """Fees of the contract's terms that started by ``until`` and are not billed (R3.5)."""
+    return unbilled_fees_of([contract], until=until)[contract.pk]
+
+
+def unbilled_fees_of(contracts: list[Contract], *, until: date) -> dict[int, list[line_builder.TermFee]]:
+    """Per contract, the fees of its terms that started by ``until`` and are not billed (R3.5), in one
+    query; terms not materialised yet are counted from the contract's values, as they will be created."""
+    last_index: dict[int, int] = {}
+    for contract in contracts:
+        last = _last_billable_day(contract, until)
+        if contract.start_date <= last and contract.fee_cents:
+            last_index[contract.pk] = pricing.term_index_on(contract.start_date, contract.term_months, last)
+    stored: dict[tuple[int, int], ContractTerm] = {}
+    if last_index:
+        terms = ContractTerm.objects.filter(contract_id__in=list(last_index), index__lte=max(last_index.values()))
+        stored = {(t.contract_id, t.index): t for t in terms}
+    fees: dict[int, list[line_builder.TermFee]] = {contract.pk: [] for contract in contracts}
+    for contract in contracts:
+        if contract.pk not in last_index:
+            continue
+        for i in range(last_index[contract.pk] + 1):
+            term = stored.get((contract.pk, i))
+            if term is not None:
+                if term.fee_invoiced_at is not None or not term.fee_cents:
+                    continue
+                fees[contract.pk].append(
+                    line_builder.TermFee(
+                        contract.pk, term.pk, i, contract.plan.name, term.start_date, term.end_date, term.fee_cents
+                    )
                 )
-            )
-        else:
-            start, end = pricing.term_bounds(contract.start_date, contract.term_months, i)
-            fees.append(line_builder.TermFee(contract.pk, None, i, contract.plan.name, start, end, contract.fee_cents))
+            else:
+                start, end = pricing.term_bounds(contract.start_date, contract.term_months, i)
+                fees[contract.pk].append(
+                    line_builder.TermFee(contract.pk, None, i, contract.plan.name, start, end, contract.fee_cents)
+                )
     return fees
 
 
-def unbilled_entries(
+def unbilled_entries_queryset(
     contract_ids: list[int], *, until: date | None = None, booked_by: datetime | None = None
-) -> list[line_builder.PricedEntry]:
-    """Billable entries not invoiced yet whose work started by ``until`` (booked by ``booked_by``)."""
+) -> QuerySet[TimeEntry]:
+    """Billable entries of these contracts not invoiced yet whose work started by ``until`` (booked by
+    ``booked_by``): what a run bills, and (under the contracts' locks) exactly what it marks."""
     entries = TimeEntry.objects.filter(contract_id__in=contract_ids, billable=True, invoiced_at__isnull=True)
     if until is not None:
         entries = entries.filter(started_at__lt=end_of_day(until))
     if booked_by is not None:
         entries = entries.filter(booked_at__lte=booked_by)
-    rows = entries.order_by("pk").values_list(
-        "pk", "contract_id", "ticket_id", "started_at", "included_units", "charge_lines"
+    return entries
+
+
+def unbilled_entries(
+    contract_ids: list[int], *, until: date | None = None, booked_by: datetime | None = None
+) -> list[line_builder.PricedEntry]:
+    """Billable entries not invoiced yet whose work started by ``until`` (booked by ``booked_by``).
+
+    The local work day is computed by the database and only the six columns the lines need are read:
+    a run reads every unbilled entry once, so nothing per row is spent that a line does not use.
+    """
+    rows = (
+        unbilled_entries_queryset(contract_ids, until=until, booked_by=booked_by)
+        .annotate(work_day=TruncDate("started_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values_list("pk", "contract_id", "ticket_id", "work_day", "included_units", "charge_lines")
     )
+    priced = line_builder.PricedEntry
     return [
-        line_builder.PricedEntry(
-            entry_id=pk,
-            contract_id=contract_id,
-            ticket_id=ticket_id,
-            work_day=timezone.localdate(started_at),
-            included_units=included,
-            charge_lines=tuple((int(x["quantity"]), int(x["unit_price_cents"])) for x in charge_lines),
-        )
-        for pk, contract_id, ticket_id, started_at, included, charge_lines in rows
+        priced(pk, contract_id, ticket_id, work_day, included, _charge_tuple(charge_lines))
+        for pk, contract_id, ticket_id, work_day, included, charge_lines in rows.iterator(chunk_size=20_000)
     ]
+
+
+def _charge_tuple(charge_lines: list[dict[str, int]]) -> tuple[tuple[int, int], ...]:
+    if not charge_lines:
+        return ()
+    return tuple((int(x["quantity"]), int(x["unit_price_cents"])) for x in charge_lines)
 
 
 def partner_lines(partner_id: int, *, until: date, booked_by: datetime | None = None) -> list[line_builder.BuiltLine]:
     """The lines a partner's invoice would carry now for work and terms up to ``until`` (R10.1)."""
-    contracts = list(billable_contracts(partner_id))
-    fees = [fee for contract in contracts for fee in unbilled_fees(contract, until=until)]
-    entries = unbilled_entries([c.pk for c in contracts], until=until, booked_by=booked_by)
-    return line_builder.build_lines(fees, entries, labels())
+    return partners_lines([partner_id], until=until, booked_by=booked_by)[partner_id]
+
+
+def partners_lines(
+    partner_ids: list[int], *, until: date, booked_by: datetime | None = None, contracts: list[Contract] | None = None
+) -> dict[int, list[line_builder.BuiltLine]]:
+    """Per partner, the lines its invoice would carry (R10.1): three queries for any number of
+    partners (contracts, terms, entries), then the pure builder per partner."""
+    if contracts is None:
+        contracts = list(billable_contracts_of(partner_ids))
+    fees = unbilled_fees_of(contracts, until=until)
+    entries_of: dict[int, list[line_builder.PricedEntry]] = {}
+    for entry in unbilled_entries([c.pk for c in contracts], until=until, booked_by=booked_by):
+        entries_of.setdefault(entry.contract_id, []).append(entry)
+    contracts_of: dict[int, list[Contract]] = {}
+    for contract in contracts:
+        contracts_of.setdefault(contract.partner_id, []).append(contract)
+    text = labels()
+    return {
+        partner_id: line_builder.build_lines(
+            [fee for c in contracts_of.get(partner_id, []) for fee in fees[c.pk]],
+            [entry for c in contracts_of.get(partner_id, []) for entry in entries_of.get(c.pk, [])],
+            text,
+        )
+        for partner_id in partner_ids
+    }
 
 
 def has_charge(built: list[line_builder.BuiltLine]) -> bool:

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Case, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -23,7 +24,7 @@ from partnerdesk.accounts.models import Partner, User
 from partnerdesk.accounts.services import ensure_role
 from partnerdesk.contracts import locks as contract_locks
 from partnerdesk.contracts import pricing
-from partnerdesk.contracts.models import ContractTerm
+from partnerdesk.contracts.models import Contract, ContractTerm
 from partnerdesk.worklog.models import TimeEntry
 
 from . import lines as line_builder
@@ -141,11 +142,13 @@ def _note_text(note: str | None) -> list[str]:
     return []
 
 
-def _take_number(series: str) -> int:
+def _take_numbers(series: str, count: int) -> list[int]:
+    """The next ``count`` numbers of the series, under the counter's lock (R10.2)."""
     counter = locks.lock_counter(series)
-    counter.last_number += 1
+    first = counter.last_number + 1
+    counter.last_number += count
     counter.save(update_fields=["last_number"])
-    return counter.last_number
+    return list(range(first, first + count))
 
 
 def format_number(series: str, sequence: int) -> str:
@@ -156,13 +159,21 @@ def _payment_terms(days: int) -> str:
     return _("Payable within %(days)s days without deduction.") % {"days": days}
 
 
-def _lock_and_materialise(partner_id: int, until: date) -> None:
-    """Lock the partner's contracts (id order), then create and lock the terms that started by ``until``."""
-    for contract_id in selectors.billable_contracts(partner_id).values_list("pk", flat=True):
-        contract = contract_locks.lock_contract(contract_id)
+def _lock_and_materialise(partner_ids: list[int], until: date) -> list[Contract]:
+    """Lock the partners' contracts (id order), then lock the terms that started by ``until``,
+    creating the ones not materialised yet. Answers the locked contracts."""
+    contract_ids = list(selectors.billable_contracts_of(partner_ids).values_list("pk", flat=True))
+    contracts = contract_locks.lock_contracts(contract_ids)
+    due = {}
+    for contract in contracts:
         last = min(until, contract.end_date) if contract.end_date else until
         if contract.start_date <= last:
-            contract_locks.lock_term_on(contract, last)
+            due[contract.pk] = pricing.term_index_on(contract.start_date, contract.term_months, last)
+    present = contract_locks.lock_terms_up_to(due)
+    for contract in contracts:
+        if contract.pk in due and (contract.pk, due[contract.pk]) not in present:
+            contract_locks.materialise_term(contract, due[contract.pk])
+    return contracts
 
 
 def issue_partner_invoice(
@@ -176,36 +187,66 @@ def issue_partner_invoice(
 ) -> Invoice | None:
     """Issue the partner's invoice for everything not billed that started by ``until`` (R10.1); None
     when nothing costs money. One transaction: lines, number, the "billed" marks, all or nothing."""
+    issued = issue_invoices(
+        partner_ids=[partner_id], period=period, until=until, booked_by=booked_by, run=run, acting_user=acting_user
+    )
+    return issued.get(partner_id)
+
+
+def issue_invoices(
+    *,
+    partner_ids: list[int],
+    period: Period,
+    until: date,
+    booked_by: datetime,
+    run: BillingRun | None = None,
+    acting_user: User | None = None,
+) -> dict[int, Invoice]:
+    """Issue each partner's invoice for everything not billed that started by ``until`` (R10.1), in
+    one transaction for all of them: lines, numbers in partner order, the "billed" marks, all or
+    nothing. Partners with nothing that costs money get none. The statements do not grow with the
+    partner count (the run issues a hundred partners per transaction)."""
     with transaction.atomic():
-        partner = Partner.objects.get(pk=partner_id)
-        _lock_and_materialise(partner_id, until)
-        built = selectors.partner_lines(partner_id, until=until, booked_by=booked_by)
-        if not selectors.has_charge(built):
-            return None
+        contracts = _lock_and_materialise(partner_ids, until)
+        built_of = selectors.partners_lines(partner_ids, until=until, booked_by=booked_by, contracts=contracts)
+        charged = [pid for pid in partner_ids if selectors.has_charge(built_of[pid])]
+        if not charged:
+            return {}
         seller = BillingSettings.current()
-        profile = selectors.billing_profile_of(partner)
-        treatment = selectors.vat_treatment_of(profile, seller)
-        language = profile.language or "de"
-        with override(language):
-            notes = _note_text(treatment.note)
-            terms_text = _payment_terms(seller.payment_terms_days)
-        invoice = _create_invoice(
-            partner=partner,
-            period=period,
-            built=built,
-            treatment=treatment,
-            seller=seller,
-            profile=profile,
-            notes=notes,
-            payment_terms=terms_text,
-            language=language,
-            run=run,
-            acting_user=acting_user,
-        )
-        return invoice
+        partners = Partner.objects.in_bulk(charged)
+        profiles = selectors.billing_profiles_of([partners[pid] for pid in charged])
+        numbers = _take_numbers(seller.series, len(charged))
+        now = timezone.now()
+        drafts = []
+        for partner_id, sequence in zip(charged, numbers, strict=True):
+            profile = profiles[partner_id]
+            treatment = selectors.vat_treatment_of(profile, seller)
+            language = profile.language or "de"
+            with override(language):
+                notes = _note_text(treatment.note)
+                terms_text = _payment_terms(seller.payment_terms_days)
+            invoice = _invoice_of(
+                partner=partners[partner_id],
+                period=period,
+                built=built_of[partner_id],
+                treatment=treatment,
+                seller=seller,
+                profile=profile,
+                notes=notes,
+                payment_terms=terms_text,
+                language=language,
+                run=run,
+                acting_user=acting_user,
+                sequence=sequence,
+                now=now,
+            )
+            drafts.append((invoice, built_of[partner_id], treatment))
+        Invoice.objects.bulk_create([invoice for invoice, _built, _treatment in drafts])
+        _record_billed(drafts, contracts, until=until, booked_by=booked_by, now=now, run=run, acting_user=acting_user)
+        return {invoice.partner_id: invoice for invoice, _built, _treatment in drafts}
 
 
-def _create_invoice(
+def _invoice_of(
     *,
     partner: Partner,
     period: Period,
@@ -218,14 +259,14 @@ def _create_invoice(
     language: str,
     run: BillingRun | None,
     acting_user: User | None,
+    sequence: int,
+    now: datetime,
 ) -> Invoice:
-    now = timezone.now()
     today = timezone.localdate(now)
     subtotals = vat.subtotals((treatment.category, treatment.rate, line.net_cents) for line in built)
     net = sum(s.basis_cents for s in subtotals)
     tax = sum(s.vat_cents for s in subtotals)
-    sequence = _take_number(seller.series)
-    invoice = Invoice.objects.create(
+    return Invoice(
         series=seller.series,
         sequence=sequence,
         number=format_number(seller.series, sequence),
@@ -258,6 +299,20 @@ def _create_invoice(
         ],
         issued_by=acting_user,
     )
+
+
+def _record_billed(
+    drafts: list[tuple[Invoice, list[line_builder.BuiltLine], vat.Treatment]],
+    contracts: list[Contract],
+    *,
+    until: date,
+    booked_by: datetime,
+    now: datetime,
+    run: BillingRun | None,
+    acting_user: User | None,
+) -> None:
+    """The issued invoices' lines, what they billed (each entry and fee once, ever: R10.4), the
+    "billed" marks on entries and terms, and the issue events: one statement of each kind."""
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
@@ -277,34 +332,80 @@ def _create_invoice(
             ticket_id=line.ticket_id,
             time_entry_ids=list(line.entry_ids),
         )
+        for invoice, built, treatment in drafts
         for position, line in enumerate(built, start=1)
     )
-    # Fees of terms materialised in this transaction: find their rows by contract and index.
-    term_ids = []
-    for line in built:
-        if line.kind == line_builder.FEE:
-            term_ids.append(
-                line.term_id
-                or ContractTerm.objects.values_list("pk", flat=True).get(
-                    contract_id=line.contract_id, index=line.term_index
-                )
-            )
-    entry_ids = sorted({pk for line in built for pk in line.entry_ids})
-    BilledItem.objects.bulk_create(
-        [BilledItem(invoice=invoice, term_id=pk) for pk in term_ids]
-        + [BilledItem(invoice=invoice, time_entry_id=pk) for pk in entry_ids]
-    )
+    # Fees of terms materialised in this transaction carry no term id yet: find them by contract and index.
+    new_terms = {
+        (line.contract_id, line.term_index)
+        for _invoice, built, _treatment in drafts
+        for line in built
+        if line.kind == line_builder.FEE and line.term_id is None
+    }
+    term_of = {}
+    if new_terms:
+        rows = ContractTerm.objects.filter(contract_id__in={c for c, _i in new_terms}).values_list(
+            "contract_id", "index", "pk"
+        )
+        term_of = {(c, i): pk for c, i, pk in rows if (c, i) in new_terms}
+    fee_items: list[BilledItem] = []
+    term_ids: list[int] = []
+    entry_count = 0
+    invoice_of_contract: dict[int, int] = {}
+    for invoice, built, _treatment in drafts:
+        entry_ids: set[int] = set()
+        for line in built:
+            if line.kind == line_builder.FEE:
+                term_id = line.term_id or term_of[(line.contract_id, line.term_index)]
+                term_ids.append(term_id)
+                fee_items.append(BilledItem(invoice=invoice, term_id=term_id))
+            entry_ids.update(line.entry_ids)
+        entry_count += len(entry_ids)
+        invoice_of_contract.update({c.pk: invoice.pk for c in contracts if c.partner_id == invoice.partner_id})
+    BilledItem.objects.bulk_create(fee_items)
     ContractTerm.objects.filter(pk__in=term_ids).update(fee_invoiced_at=now)
-    TimeEntry.objects.filter(pk__in=entry_ids).update(invoiced_at=now)
-    InvoiceEvent.objects.create(
-        invoice=invoice,
-        kind=InvoiceEventKind.ISSUED,
-        at=now,
-        actor=acting_user,
-        run=run,
-        details={"number": invoice.number, "gross_cents": invoice.gross_cents},
+    # The entries the lines were built from, selected again by the query that found them: the contracts
+    # are locked, so no entry of theirs changed in between; the counts prove it (else all rolls back).
+    # One INSERT ... SELECT and one UPDATE, however many entries: no Python object per entry.
+    billed = _insert_billed_entries(
+        selectors.unbilled_entries_queryset(list(invoice_of_contract), until=until, booked_by=booked_by),
+        invoice_of_contract,
     )
-    return invoice
+    marked = selectors.unbilled_entries_queryset(list(invoice_of_contract), until=until, booked_by=booked_by).update(
+        invoiced_at=now
+    )
+    if not billed == marked == entry_count:
+        raise RuntimeError(f"lines bill {entry_count} time entries, {billed} recorded, {marked} marked: none issued")
+    InvoiceEvent.objects.bulk_create(
+        InvoiceEvent(
+            invoice=invoice,
+            kind=InvoiceEventKind.ISSUED,
+            at=now,
+            actor=acting_user,
+            run=run,
+            details={"number": invoice.number, "gross_cents": invoice.gross_cents},
+        )
+        for invoice, _built, _treatment in drafts
+    )
+
+
+def _insert_billed_entries(entries: QuerySet[TimeEntry], invoice_of_contract: dict[int, int]) -> int:
+    """Record each selected entry as billed by its contract's invoice (INSERT ... SELECT); the count."""
+    if not invoice_of_contract:
+        return 0
+    invoice_id = Case(
+        *(When(contract_id=contract, then=Value(invoice)) for contract, invoice in invoice_of_contract.items()),
+        output_field=BigIntegerField(),
+    )
+    select = entries.order_by().annotate(billing_invoice=invoice_id).values_list("billing_invoice", "pk")
+    sql, params = select.query.sql_with_params()
+    table = connection.ops.quote_name(BilledItem._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(BilledItem._meta.get_field(name).column) for name in ("invoice", "time_entry")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)  # noqa: S608 (names from the model)
+        return cursor.rowcount
 
 
 # --- the billing run (R10.1, R10.4) -------------------------------------------------------------
@@ -340,40 +441,52 @@ def _cutoff(period: Period) -> date:
     return min(period.end, timezone.localdate())
 
 
-def _preview_of(partner_id: int, built: list[line_builder.BuiltLine]) -> dict[str, Any]:
-    partner = Partner.objects.get(pk=partner_id)
+def _previews_of(built_of: dict[int, list[line_builder.BuiltLine]]) -> list[dict[str, Any]]:
+    """What a dry run would issue, per partner with something that costs money."""
+    charged = [pid for pid, built in built_of.items() if selectors.has_charge(built)]
+    if not charged:
+        return []
     seller = BillingSettings.current()
-    treatment = selectors.vat_treatment_of(selectors.billing_profile_of(partner), seller)
-    subtotals = vat.subtotals((treatment.category, treatment.rate, line.net_cents) for line in built)
-    net = sum(s.basis_cents for s in subtotals)
-    tax = sum(s.vat_cents for s in subtotals)
-    return {
-        "partner_id": partner_id,
-        "partner": partner.name,
-        "net_total": str(pricing.money(net)),
-        "vat_total": str(pricing.money(tax)),
-        "gross_total": str(pricing.money(net + tax)),
-        "lines": [
+    partners = Partner.objects.in_bulk(charged)
+    profiles = selectors.billing_profiles_of([partners[pid] for pid in charged])
+    previews = []
+    for partner_id in charged:
+        built = built_of[partner_id]
+        treatment = selectors.vat_treatment_of(profiles[partner_id], seller)
+        subtotals = vat.subtotals((treatment.category, treatment.rate, line.net_cents) for line in built)
+        net = sum(s.basis_cents for s in subtotals)
+        tax = sum(s.vat_cents for s in subtotals)
+        previews.append(
             {
-                "description": line.description,
-                "quantity": line.quantity,
-                "unit_price": str(line.unit_price),
-                "net": str(line.net),
-                "service_start": line.service_start.isoformat(),
-                "service_end": line.service_end.isoformat() if line.service_end else None,
+                "partner_id": partner_id,
+                "partner": partners[partner_id].name,
+                "net_total": str(pricing.money(net)),
+                "vat_total": str(pricing.money(tax)),
+                "gross_total": str(pricing.money(net + tax)),
+                "lines": [
+                    {
+                        "description": line.description,
+                        "quantity": line.quantity,
+                        "unit_price": str(line.unit_price),
+                        "net": str(line.net),
+                        "service_start": line.service_start.isoformat(),
+                        "service_end": line.service_end.isoformat() if line.service_end else None,
+                    }
+                    for line in built
+                ],
             }
-            for line in built
-        ],
-    }
+        )
+    return previews
 
 
 def execute_billing_run(
     run: BillingRun, *, progress: Callable[[BillingRun, int | None, Invoice | None], None] | None = None
 ) -> BillingRun:
-    """Bill every partner of the run's period, each in its own transaction (R10.4); rerunnable.
+    """Bill every partner of the run's period, a batch of partners per transaction (R10.4); rerunnable.
 
     Running a period again, or after a crash, bills only what is not billed yet: nothing twice,
-    nothing lost. A dry run issues nothing and stores what would be issued.
+    nothing lost; a batch is issued whole or not at all. A dry run issues nothing and stores what
+    would be issued.
     """
     period = Period(run.period_start, run.period_end)
     until = _cutoff(period)
@@ -386,20 +499,21 @@ def execute_billing_run(
     preview: list[dict[str, Any]] = []
     issued = 0
     try:
-        for done, partner_id in enumerate(partner_ids, start=1):
-            invoice = None
+        # A batch of partners per transaction: few enough that a crash redoes little and the number
+        # counter is not held long, many enough that statements and commits do not grow with the partners.
+        size = settings.PARTNERDESK_BILLING_BATCH_PARTNERS
+        for offset in range(0, len(partner_ids), size):
+            batch = partner_ids[offset : offset + size]
+            invoices: dict[int, Invoice] = {}
             if run.dry_run:
-                built = selectors.partner_lines(partner_id, until=until, booked_by=booked_by)
-                if selectors.has_charge(built):
-                    preview.append(_preview_of(partner_id, built))
+                preview += _previews_of(selectors.partners_lines(batch, until=until, booked_by=booked_by))
             else:
-                invoice = issue_partner_invoice(
-                    partner_id=partner_id, period=period, until=until, booked_by=booked_by, run=run
-                )
-                issued += invoice is not None
-            BillingRun.objects.filter(pk=run.pk).update(partners_done=done, invoices_issued=issued)
+                invoices = issue_invoices(partner_ids=batch, period=period, until=until, booked_by=booked_by, run=run)
+                issued += len(invoices)
+            BillingRun.objects.filter(pk=run.pk).update(partners_done=offset + len(batch), invoices_issued=issued)
             if progress is not None:
-                progress(run, partner_id, invoice)
+                for partner_id in batch:
+                    progress(run, partner_id, invoices.get(partner_id))
     except Exception as error:
         logger.exception("billing run %s failed", run.pk)
         BillingRun.objects.filter(pk=run.pk).update(
@@ -449,7 +563,7 @@ def cancel_invoice(*, acting_user: User, invoice: Invoice) -> Invoice:
     if original.state != InvoiceState.ISSUED or original.is_cancellation:
         raise ValidationError({"invoice": _("Only an issued invoice that is not a cancellation can be cancelled.")})
     seller = BillingSettings.current()
-    sequence = _take_number(original.series)
+    (sequence,) = _take_numbers(original.series, 1)
     now = timezone.now()
     today = timezone.localdate(now)
     with override(original.language):

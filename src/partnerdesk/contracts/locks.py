@@ -32,6 +32,32 @@ def lock_contract(contract_id: int) -> Contract:
     return Contract.objects.select_for_update(of=("self",)).get(pk=contract_id)
 
 
+def lock_contracts(contract_ids: list[int]) -> list[Contract]:
+    """Lock and re-read many contracts at once, in id order (the one order), in one statement."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_contracts needs a transaction")
+    return list(
+        Contract.objects.select_for_update(of=("self",))
+        .filter(pk__in=contract_ids)
+        .select_related("plan")
+        .order_by("pk")
+    )
+
+
+def lock_terms_up_to(last_index: dict[int, int]) -> set[tuple[int, int]]:
+    """Lock the stored terms of these contracts up to their index (second in the order; the caller
+    holds the contracts' locks) in one statement; answers the (contract id, index) pairs found."""
+    if not last_index:
+        return set()
+    rows = (
+        ContractTerm.objects.select_for_update(of=("self",))
+        .filter(contract_id__in=list(last_index), index__lte=max(last_index.values()))
+        .order_by("contract_id", "index")
+        .values_list("contract_id", "index")
+    )
+    return {(c, i) for c, i in rows if i <= last_index[c]}
+
+
 def lock_term(term_id: int) -> ContractTerm:
     """Lock and re-read a term by its id (second in the order; the caller holds the contract's lock)."""
     return ContractTerm.objects.select_for_update(of=("self",)).get(pk=term_id)
