@@ -33,12 +33,24 @@ ExportStyle = Literal["de", "plain"]
 class BillingRunIn(Strict):
     period: str = Field(..., description="The month to bill, YYYY-MM.", max_length=7)
     dry_run: StrictBool = False
+    partner: ObjectId | None = Field(
+        None, description="Bill only this partner (a corrected invoice after a cancellation with rebill)."
+    )
+
+
+class CancelIn(Strict):
+    rebill: StrictBool = Field(
+        False,
+        description="Release the invoice's entries and fees: they can be corrected and are billed again by the "
+        "next run (or a run for this partner) on a corrected invoice (R10.3).",
+    )
 
 
 class BillingRunOut(Schema):
     id: int
     period: str
     dry_run: bool
+    partner_id: int | None
     state: RunStateName
     progress: dict[str, int]
     preview: list[dict[str, Any]]
@@ -125,8 +137,14 @@ def list_billing_runs(request: HttpRequest):  # type: ignore[no-untyped-def]
     summary="Start the billing run of a period (R10.1); executed by the worker, rerunnable (R10.4)",
 )
 def start_billing_run(request: HttpRequest, payload: BillingRunIn):  # type: ignore[no-untyped-def]
-    selectors.ensure_billing_staff(_user(request))
-    run = services.start_billing_run(acting_user=_user(request), period=payload.period, dry_run=payload.dry_run)
+    user = _user(request)
+    selectors.ensure_billing_staff(user)
+    partner = None
+    if payload.partner is not None:
+        partner = account_selectors.get_visible_or_404(
+            account_selectors.partners_visible_to(user), payload.partner, user=user
+        )
+    run = services.start_billing_run(acting_user=user, period=payload.period, dry_run=payload.dry_run, partner=partner)
     return Status(202, run)
 
 
@@ -212,8 +230,9 @@ def get_invoice(request: HttpRequest, invoice_id: ObjectId):  # type: ignore[no-
     response={201: InvoiceDetailOut},
     summary="Cancel an invoice: issues its cancellation invoice (R10.3), which is answered",
 )
-def cancel_invoice(request: HttpRequest, invoice_id: ObjectId):  # type: ignore[no-untyped-def]
+def cancel_invoice(request: HttpRequest, invoice_id: ObjectId, payload: CancelIn | None = None):  # type: ignore[no-untyped-def]
     invoice = _invoice(request, invoice_id)
     selectors.ensure_billing_staff(_user(request))
-    cancellation = services.cancel_invoice(acting_user=_user(request), invoice=invoice)
+    rebill = payload.rebill if payload is not None else False
+    cancellation = services.cancel_invoice(acting_user=_user(request), invoice=invoice, rebill=rebill)
     return Status(201, cancellation)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from partnerdesk.accounts.models import Partner
+
 from .models import BillingSettings, PartnerBillingProfile
 
 
@@ -57,3 +59,17 @@ class BillingRunForm(forms.Form):
         error_messages={"invalid": _("Enter a month as YYYY-MM, for example 2026-11.")},
     )
     dry_run = forms.BooleanField(label=_("Dry run (issue nothing, show what would be issued)"), required=False)
+    partner = forms.ModelChoiceField(
+        label=_("Partner"),
+        queryset=Partner.objects.order_by("name"),
+        required=False,
+        empty_label=_("All partners"),
+        help_text=_("Only this partner: a corrected invoice after a cancellation that released its work."),
+    )
+
+
+class CancelInvoiceForm(forms.Form):
+    rebill = forms.BooleanField(
+        label=_("Bill the work again: release its time entries and fees to be corrected and invoiced anew"),
+        required=False,
+    )

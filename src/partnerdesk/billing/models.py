@@ -133,6 +133,10 @@ class BillingRun(models.Model):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     dry_run = models.BooleanField(_("dry run"), default=False)
+    # A run for one partner (a corrected invoice after a cancellation); empty: every partner.
+    partner = models.ForeignKey(
+        "accounts.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("partner")
+    )
     state = models.CharField(_("state"), max_length=10, choices=RunState.choices, default=RunState.QUEUED)
     partners_total = models.PositiveIntegerField(_("partners"), default=0)
     partners_done = models.PositiveIntegerField(_("partners done"), default=0)
@@ -315,15 +319,21 @@ class InvoiceLine(models.Model):
 
 
 class BilledItem(models.Model):
-    """What an invoice billed: each time entry and each term fee at most once, ever (R10.4)."""
+    """What an invoice billed: each time entry and each term fee at most once per billing round (R10.4).
+
+    The round is the item's ``billing_round`` when it was billed; it only rises when the invoice that
+    billed it is cancelled with its work released to be billed again (R10.3), so the database
+    refuses any second billing of the same work without such a cancellation in between.
+    """
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="billed_items")
-    time_entry = models.OneToOneField(
-        "worklog.TimeEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="billed_item"
+    time_entry = models.ForeignKey(
+        "worklog.TimeEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="billed_items"
     )
-    term = models.OneToOneField(
-        "contracts.ContractTerm", on_delete=models.PROTECT, null=True, blank=True, related_name="billed_fee"
+    term = models.ForeignKey(
+        "contracts.ContractTerm", on_delete=models.PROTECT, null=True, blank=True, related_name="billed_fees"
     )
+    round = models.PositiveSmallIntegerField(_("billing round"), default=0)
 
     objects = ImmutableQuerySet.as_manager()
 
@@ -335,6 +345,14 @@ class BilledItem(models.Model):
                 name="billed_item_is_entry_or_fee",
                 condition=Q(time_entry__isnull=False, term__isnull=True)
                 | Q(time_entry__isnull=True, term__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["time_entry", "round"],
+                condition=Q(time_entry__isnull=False),
+                name="entry_billed_once_per_round",
+            ),
+            models.UniqueConstraint(
+                fields=["term", "round"], condition=Q(term__isnull=False), name="fee_billed_once_per_round"
             ),
         ]
 

@@ -29,10 +29,20 @@ from partnerdesk.worklog.models import TimeEntry
 
 from . import lines as line_builder
 from . import vat
-from .choices import BILLING_ROLES
-from .models import BillingRun, BillingSettings, Invoice, PartnerBillingProfile
+from .choices import BILLING_ROLES, InvoiceEventKind
+from .models import BillingRun, BillingSettings, Invoice, InvoiceEvent, PartnerBillingProfile
 
 # --- who sees what ------------------------------------------------------------------------------
+
+
+def released_by(invoice: Invoice) -> Invoice | None:
+    """The original invoice whose work this cancellation released to be billed again (R10.3), else None."""
+    if invoice.preceding_id is None:
+        return None
+    cancelled = InvoiceEvent.objects.filter(invoice_id=invoice.preceding_id, kind=InvoiceEventKind.CANCELLED).first()
+    if cancelled is None or not cancelled.details.get("rebill"):
+        return None
+    return invoice.preceding
 
 
 def is_billing_staff(user: User) -> bool:

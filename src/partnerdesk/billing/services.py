@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Case, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, F, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -362,6 +362,9 @@ def _record_billed(
             entry_ids.update(line.entry_ids)
         entry_count += len(entry_ids)
         invoice_of_contract.update({c.pk: invoice.pk for c in contracts if c.partner_id == invoice.partner_id})
+    rounds = dict(ContractTerm.objects.filter(pk__in=term_ids).values_list("pk", "fee_billing_round"))
+    for item in fee_items:
+        item.round = rounds[item.term_id]
     BilledItem.objects.bulk_create(fee_items)
     ContractTerm.objects.filter(pk__in=term_ids).update(fee_invoiced_at=now)
     # The entries the lines were built from, selected again by the query that found them: the contracts
@@ -397,11 +400,14 @@ def _insert_billed_entries(entries: QuerySet[TimeEntry], invoice_of_contract: di
         *(When(contract_id=contract, then=Value(invoice)) for contract, invoice in invoice_of_contract.items()),
         output_field=BigIntegerField(),
     )
-    select = entries.order_by().annotate(billing_invoice=invoice_id).values_list("billing_invoice", "pk")
+    select = (
+        entries.order_by().annotate(billing_invoice=invoice_id).values_list("billing_invoice", "pk", "billing_round")
+    )
     sql, params = select.query.sql_with_params()
     table = connection.ops.quote_name(BilledItem._meta.db_table)
     columns = ", ".join(
-        connection.ops.quote_name(BilledItem._meta.get_field(name).column) for name in ("invoice", "time_entry")
+        connection.ops.quote_name(BilledItem._meta.get_field(name).column)
+        for name in ("invoice", "time_entry", "round")
     )
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)  # noqa: S608 (names from the model)
@@ -421,8 +427,11 @@ def _period_or_error(value: object) -> Period:
 
 
 @transaction.atomic
-def start_billing_run(*, acting_user: User, period: str, dry_run: bool = False) -> BillingRun:
-    """Queue a billing run; the worker executes it (``run_queued_billing_runs``)."""
+def start_billing_run(
+    *, acting_user: User, period: str, dry_run: bool = False, partner: Partner | None = None
+) -> BillingRun:
+    """Queue a billing run, of every partner or of one (a corrected invoice after a cancellation
+    released its work: R10.3); the worker executes it (``run_queued_billing_runs``)."""
     ensure_role(acting_user, *BILLING_ROLES)
     if not isinstance(dry_run, bool):
         raise ValidationError({"dry_run": _("Enter true or false.")})
@@ -432,6 +441,7 @@ def start_billing_run(*, acting_user: User, period: str, dry_run: bool = False) 
         period_start=parsed.start,
         period_end=parsed.end,
         dry_run=dry_run,
+        partner=partner,
         created_by=acting_user,
     )
 
@@ -492,6 +502,8 @@ def execute_billing_run(
     until = _cutoff(period)
     booked_by = timezone.now()
     partner_ids = selectors.partners_to_bill(until=until)
+    if run.partner_id is not None:
+        partner_ids = [pid for pid in partner_ids if pid == run.partner_id]
     BillingRun.objects.filter(pk=run.pk).update(
         state=RunState.RUNNING, started_at=booked_by, partners_total=len(partner_ids), partners_done=0
     )
@@ -554,11 +566,24 @@ def run_queued_billing_runs() -> int:
 
 
 @transaction.atomic
-def cancel_invoice(*, acting_user: User, invoice: Invoice) -> Invoice:
+def cancel_invoice(*, acting_user: User, invoice: Invoice, rebill: bool = False) -> Invoice:
     """Issue the cancellation invoice of an issued invoice: the header copied, the lines negated, a
     reference to the original, its own number (R10.3). The original only changes its state.
-    The billed entries stay invoiced and locked; a correction is a new entry (R4.7)."""
+
+    Without ``rebill`` the billed entries stay invoiced and locked; a correction is a new entry (R4.7).
+    With ``rebill`` its entries and fees are released: they can be corrected in place (an over-long
+    entry shortened) and the next run, or a run for this partner, bills them again on a corrected
+    invoice with its own number (the database allows that once per cancellation: ``BilledItem.round``).
+    """
     ensure_role(acting_user, *BILLING_ROLES)
+    if not isinstance(rebill, bool):
+        raise ValidationError({"rebill": _("Enter true or false.")})
+    # The one lock order: the contracts of what it billed first, then the invoice.
+    contract_ids = sorted(
+        {c for c in InvoiceLine.objects.filter(invoice_id=invoice.pk).values_list("contract_id", flat=True) if c}
+    )
+    if rebill:
+        contract_locks.lock_contracts(contract_ids)
     original = locks.lock_invoice(invoice.pk)
     if original.state != InvoiceState.ISSUED or original.is_cancellation:
         raise ValidationError({"invoice": _("Only an issued invoice that is not a cancellation can be cancelled.")})
@@ -633,11 +658,25 @@ def cancel_invoice(*, acting_user: User, invoice: Invoice) -> Invoice:
         actor=acting_user,
         details={"number": cancellation.number, "gross_cents": cancellation.gross_cents},
     )
+    released = _release_billed(original) if rebill else {"entries": 0, "fees": 0}
     InvoiceEvent.objects.create(
         invoice=original,
         kind=InvoiceEventKind.CANCELLED,
         at=now,
         actor=acting_user,
-        details={"cancellation": cancellation.number},
+        details={"cancellation": cancellation.number, "rebill": rebill, "released": released},
     )
     return cancellation
+
+
+def _release_billed(original: Invoice) -> dict[str, int]:
+    """Give what the invoice billed back to be billed again: its entries (editable again, R4.7) and
+    its term fees, each in the next billing round. The caller holds the contracts' locks."""
+    items = BilledItem.objects.filter(invoice=original)
+    entries = TimeEntry.objects.filter(
+        pk__in=items.filter(time_entry__isnull=False).values("time_entry_id"), invoiced_at__isnull=False
+    )
+    released_entries = entries.update(invoiced_at=None, billing_round=F("billing_round") + 1)
+    fees = ContractTerm.objects.filter(pk__in=items.filter(term__isnull=False).values("term_id"))
+    released_fees = fees.update(fee_invoiced_at=None, fee_billing_round=F("fee_billing_round") + 1)
+    return {"entries": released_entries, "fees": released_fees}

@@ -19,7 +19,7 @@ from partnerdesk.web.errors import add_service_errors, flash_refusal
 
 from . import selectors, services
 from .choices import RunState
-from .forms import BillingRunForm, BillingSettingsForm, PartnerBillingForm
+from .forms import BillingRunForm, BillingSettingsForm, CancelInvoiceForm, PartnerBillingForm
 from .models import BillingSettings
 
 PAGE_SIZE = 25
@@ -68,11 +68,15 @@ def run_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     selectors.ensure_billing_staff(user)
     default_period = f"{timezone.localdate():%Y-%m}"
-    form = BillingRunForm(request.POST or None, initial={"period": default_period})
+    initial = {"period": request.GET.get("period") or default_period, "partner": request.GET.get("partner")}
+    form = BillingRunForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             run = services.start_billing_run(
-                acting_user=user, period=form.cleaned_data["period"], dry_run=form.cleaned_data["dry_run"]
+                acting_user=user,
+                period=form.cleaned_data["period"],
+                dry_run=form.cleaned_data["dry_run"],
+                partner=form.cleaned_data["partner"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -117,6 +121,8 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "lines": invoice.lines.order_by("position"),
             "cancellations": invoice.cancellations.all(),
             "may_cancel": selectors.is_billing_staff(user),
+            "cancel_form": CancelInvoiceForm(),
+            "released": selectors.released_by(invoice),
         },
     )
 
@@ -127,10 +133,20 @@ def invoice_cancel(request: HttpRequest, invoice_id: int) -> HttpResponse:
     user = _user(request)
     invoice = account_selectors.get_visible_or_404(selectors.invoices_visible_to(user), invoice_id, user=user)
     selectors.ensure_billing_staff(user)
+    form = CancelInvoiceForm(request.POST)
+    rebill = form.is_valid() and form.cleaned_data["rebill"]
     try:
-        cancellation = services.cancel_invoice(acting_user=user, invoice=invoice)
+        cancellation = services.cancel_invoice(acting_user=user, invoice=invoice, rebill=rebill)
     except ValidationError as error:
         flash_refusal(request, error)
         return redirect("web:invoice", invoice_id=invoice.pk)
     messages.success(request, _("Cancellation invoice %(number)s issued.") % {"number": cancellation.number})
+    if rebill:
+        messages.info(
+            request,
+            _(
+                "Its work is released: correct the time entries, then start a run for this partner "
+                "to issue the corrected invoice."
+            ),
+        )
     return redirect("web:invoice", invoice_id=cancellation.pk)

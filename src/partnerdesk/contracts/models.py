@@ -223,6 +223,8 @@ class ContractTerm(models.Model):
     charged_units = models.PositiveIntegerField(_("charged extra units"), default=0)
     extra_amount_cents = models.PositiveBigIntegerField(_("extra amount (cents)"), default=0)
     fee_invoiced_at = models.DateTimeField(_("fee invoiced"), null=True, blank=True)
+    # How often the invoice of this fee was cancelled with the fee released to be billed again (R10.3).
+    fee_billing_round = models.PositiveSmallIntegerField(_("fee billing round"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -47,6 +47,8 @@ class TimeEntry(models.Model):
     charge_lines = models.JSONField(_("charge lines"), default=list, blank=True)
     booked_at = models.DateTimeField(_("booked"), auto_now_add=True)
     invoiced_at = models.DateTimeField(_("invoiced"), null=True, blank=True)
+    # How often the invoice of this entry was cancelled with the entry released to be billed again (R10.3).
+    billing_round = models.PositiveSmallIntegerField(_("billing round"), default=0)
     # A correcting entry names the invoiced entry it corrects (R4.7); it is billed by the next run.
     corrects = models.ForeignKey(
         "self",

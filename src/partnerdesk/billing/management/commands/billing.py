@@ -1,4 +1,4 @@
-"""`partnerdesk billing run --period 2026-11 [--dry-run]`: the billing run on the command line (R12.4)."""
+"""`partnerdesk billing run --period 2026-11 [--dry-run] [--partner ID]`: the billing run on the command line."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from partnerdesk.accounts.models import Partner
 from partnerdesk.billing import services
 from partnerdesk.billing.models import BillingRun, Invoice
 from partnerdesk.billing.periods import parse_period
@@ -21,6 +22,9 @@ class Command(BaseCommand):
         run = sub.add_parser("run", help="Bill a period; rerunnable, never bills twice.")
         run.add_argument("--period", required=True, help="The month, YYYY-MM.")
         run.add_argument("--dry-run", action="store_true", help="Show what would be issued; issue nothing.")
+        run.add_argument(
+            "--partner", type=int, help="Bill only this partner (id): a corrected invoice after a cancellation."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         period = parse_period(options["period"])
@@ -30,8 +34,17 @@ class Command(BaseCommand):
             services._period_or_error(options["period"])
         except ValidationError as error:
             raise CommandError(f"--period: {error.messages[0]}") from error
+        partner = None
+        if options["partner"] is not None:
+            partner = Partner.objects.filter(pk=options["partner"]).first()
+            if partner is None:
+                raise CommandError(f"--partner: no partner with id {options['partner']}.")
         run = BillingRun.objects.create(
-            period=period.key, period_start=period.start, period_end=period.end, dry_run=options["dry_run"]
+            period=period.key,
+            period_start=period.start,
+            period_end=period.end,
+            dry_run=options["dry_run"],
+            partner=partner,
         )
 
         def progress(run: BillingRun, partner_id: int | None, invoice: Invoice | None) -> None:
