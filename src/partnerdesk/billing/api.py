@@ -54,6 +54,7 @@ class BillingRunOut(Schema):
     state: RunStateName
     progress: dict[str, int]
     preview: list[dict[str, Any]]
+    held_back: list[dict[str, Any]]
     error: str
     created_at: datetime
     started_at: datetime | None

@@ -230,3 +230,30 @@ def cancellation_of(
         preceding_issue_date=original.issue_date,
         notes=tuple(notes),
     )
+
+
+# --- what an XRechnung needs of the master data (R10.6) --------------------------------------------
+
+# The German CIUS's business rules that depend on master data rather than on the lines: seller and
+# buyer address (BR-DE-3, -4, -8, -9), the seller contact (BR-DE-2, -5, -6, -7), the seller's VAT ID
+# or tax number (BR-DE-16), payment instructions (BR-DE-1 with an IBAN), the buyer reference
+# (BR-DE-15) and both parties' electronic addresses (BT-34, BT-49, mandatory since XRechnung 3.0).
+XRECHNUNG_SELLER_FIELDS: Final = ("name", "street", "postal_code", "city", "country")
+XRECHNUNG_CONTACT_FIELDS: Final = ("contact_name", "contact_phone", "contact_email")
+XRECHNUNG_BUYER_FIELDS: Final = ("name", "postal_code", "city", "country", "buyer_reference")
+
+
+def xrechnung_gaps(seller: dict[str, str], buyer: dict[str, str], *, iban: str) -> list[str]:
+    """The master-data fields an XRechnung of these parties would lack, as ``seller.<field>`` and
+    ``buyer.<field>`` (the snapshot keys an invoice copies); empty when it can be issued."""
+    gaps = [f"seller.{name}" for name in XRECHNUNG_SELLER_FIELDS + XRECHNUNG_CONTACT_FIELDS if not seller.get(name)]
+    if not (seller.get("vat_id") or seller.get("tax_number")):
+        gaps.append("seller.vat_id")
+    if not (seller.get("electronic_address") or seller.get("contact_email")):
+        gaps.append("seller.electronic_address")
+    if not iban:
+        gaps.append("seller.iban")
+    gaps += [f"buyer.{name}" for name in XRECHNUNG_BUYER_FIELDS if not buyer.get(name)]
+    if not buyer.get("email"):
+        gaps.append("buyer.email")
+    return gaps

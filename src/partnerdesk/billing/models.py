@@ -143,6 +143,8 @@ class BillingRun(models.Model):
     invoices_issued = models.PositiveIntegerField(_("invoices issued"), default=0)
     # The dry run's answer: what would be issued, per partner (lines and totals).
     preview = models.JSONField(_("preview"), default=list, blank=True)
+    # Partners not invoiced because their XRechnung would lack master data: who and what (R10.6).
+    held_back = models.JSONField(_("held back"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

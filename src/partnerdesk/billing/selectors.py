@@ -96,6 +96,23 @@ def _profile_from(partner: Partner) -> PartnerBillingProfile:
     )
 
 
+_BUYER_FIELD_OF_SNAPSHOT = {"name": "legal_name", "email": "invoice_email"}
+
+
+def gap_labels(gaps: list[str]) -> list[str]:
+    """The translated labels of ``documents.xrechnung_gaps`` keys: what to fill in, and where."""
+    labels = []
+    for gap in gaps:
+        party, name = gap.split(".", 1)
+        if party == "seller":
+            field = BillingSettings._meta.get_field(name)
+            labels.append(_("Invoice data: %(field)s") % {"field": field.verbose_name})
+        else:
+            field = PartnerBillingProfile._meta.get_field(_BUYER_FIELD_OF_SNAPSHOT.get(name, name))
+            labels.append(_("Partner billing data: %(field)s") % {"field": field.verbose_name})
+    return labels
+
+
 def vat_id_is_valid(vat_id: str) -> bool:
     return bool(vat_id) and bool(eu_vat.is_valid(vat_id))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -27,8 +28,8 @@ from partnerdesk.contracts import pricing
 from partnerdesk.contracts.models import Contract, ContractTerm
 from partnerdesk.worklog.models import TimeEntry
 
+from . import documents, locks, selectors, vat
 from . import lines as line_builder
-from . import locks, selectors, vat
 from .choices import BILLING_ROLES, InvoiceEventKind, InvoiceState, InvoiceType, RunState
 from .models import (
     BilledItem,
@@ -106,6 +107,16 @@ def update_partner_billing(*, acting_user: User, partner: Partner, **values: Any
         errors["vat_id"] = [_("Enter a valid EU VAT ID, for example DE123456789.")]
     if not profile.legal_name.strip():
         errors["legal_name"] = [_("Enter the partner's legal name.")]
+    if profile.wants_xrechnung:
+        required = {
+            "buyer_reference": _("XRechnung needs the buyer reference (Leitweg-ID) of the partner's system."),
+            "postal_code": _("XRechnung needs the postal code."),
+            "city": _("XRechnung needs the city."),
+            "invoice_email": _("XRechnung needs the invoice e-mail (the partner's electronic address)."),
+        }
+        for name, message in required.items():
+            if not str(getattr(profile, name) or "").strip() and not errors.get(name):
+                errors[name] = [message]
     try:
         _full_clean(profile, exclude=["partner"])
     except ValidationError as error:
@@ -190,7 +201,25 @@ def issue_partner_invoice(
     issued = issue_invoices(
         partner_ids=[partner_id], period=period, until=until, booked_by=booked_by, run=run, acting_user=acting_user
     )
-    return issued.get(partner_id)
+    return issued.invoices.get(partner_id)
+
+
+@dataclass
+class Issued:
+    """What issuing a batch did: the invoices per partner, and the partners held back (R10.6)."""
+
+    invoices: dict[int, Invoice] = field(default_factory=dict)
+    held_back: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _held_back(partner: Partner, profile: PartnerBillingProfile, seller: BillingSettings) -> dict[str, Any] | None:
+    """A partner who asked for XRechnung is not invoiced while its XRechnung would be invalid."""
+    if not profile.wants_xrechnung:
+        return None
+    gaps = documents.xrechnung_gaps(_seller_snapshot(seller), _buyer_snapshot(profile, partner), iban=seller.iban)
+    if not gaps:
+        return None
+    return {"partner_id": partner.pk, "partner": partner.name, "missing": gaps, "labels": selectors.gap_labels(gaps)}
 
 
 def issue_invoices(
@@ -205,16 +234,25 @@ def issue_invoices(
     """Issue each partner's invoice for everything not billed that started by ``until`` (R10.1), in
     one transaction for all of them: lines, numbers in partner order, the "billed" marks, all or
     nothing. Partners with nothing that costs money get none. The statements do not grow with the
-    partner count (the run issues a hundred partners per transaction)."""
+    partner count (the run issues a hundred partners per transaction). A partner who asked for
+    XRechnung while master data it needs is missing is held back, not invoiced (R10.6)."""
+    result = Issued()
     with transaction.atomic():
         contracts = _lock_and_materialise(partner_ids, until)
         built_of = selectors.partners_lines(partner_ids, until=until, booked_by=booked_by, contracts=contracts)
         charged = [pid for pid in partner_ids if selectors.has_charge(built_of[pid])]
         if not charged:
-            return {}
+            return result
         seller = BillingSettings.current()
         partners = Partner.objects.in_bulk(charged)
         profiles = selectors.billing_profiles_of([partners[pid] for pid in charged])
+        for partner_id in list(charged):
+            held = _held_back(partners[partner_id], profiles[partner_id], seller)
+            if held is not None:
+                result.held_back.append(held)
+                charged.remove(partner_id)
+        if not charged:
+            return result
         numbers = _take_numbers(seller.series, len(charged))
         now = timezone.now()
         drafts = []
@@ -243,7 +281,8 @@ def issue_invoices(
             drafts.append((invoice, built_of[partner_id], treatment))
         Invoice.objects.bulk_create([invoice for invoice, _built, _treatment in drafts])
         _record_billed(drafts, contracts, until=until, booked_by=booked_by, now=now, run=run, acting_user=acting_user)
-        return {invoice.partner_id: invoice for invoice, _built, _treatment in drafts}
+        result.invoices = {invoice.partner_id: invoice for invoice, _built, _treatment in drafts}
+        return result
 
 
 def _invoice_of(
@@ -462,6 +501,7 @@ def _previews_of(built_of: dict[int, list[line_builder.BuiltLine]]) -> list[dict
     previews = []
     for partner_id in charged:
         built = built_of[partner_id]
+        held = _held_back(partners[partner_id], profiles[partner_id], seller)
         treatment = selectors.vat_treatment_of(profiles[partner_id], seller)
         subtotals = vat.subtotals((treatment.category, treatment.rate, line.net_cents) for line in built)
         net = sum(s.basis_cents for s in subtotals)
@@ -473,6 +513,7 @@ def _previews_of(built_of: dict[int, list[line_builder.BuiltLine]]) -> list[dict
                 "net_total": str(pricing.money(net)),
                 "vat_total": str(pricing.money(tax)),
                 "gross_total": str(pricing.money(net + tax)),
+                "held_back": held["labels"] if held else [],
                 "lines": [
                     {
                         "description": line.description,
@@ -509,6 +550,7 @@ def execute_billing_run(
     )
     run.refresh_from_db()
     preview: list[dict[str, Any]] = []
+    held_back: list[dict[str, Any]] = []
     issued = 0
     try:
         # A batch of partners per transaction: few enough that a crash redoes little and the number
@@ -520,8 +562,12 @@ def execute_billing_run(
             if run.dry_run:
                 preview += _previews_of(selectors.partners_lines(batch, until=until, booked_by=booked_by))
             else:
-                invoices = issue_invoices(partner_ids=batch, period=period, until=until, booked_by=booked_by, run=run)
+                batch_result = issue_invoices(
+                    partner_ids=batch, period=period, until=until, booked_by=booked_by, run=run
+                )
+                invoices = batch_result.invoices
                 issued += len(invoices)
+                held_back += batch_result.held_back
             BillingRun.objects.filter(pk=run.pk).update(partners_done=offset + len(batch), invoices_issued=issued)
             if progress is not None:
                 for partner_id in batch:
@@ -533,7 +579,9 @@ def execute_billing_run(
         )
         run.refresh_from_db()
         return run
-    BillingRun.objects.filter(pk=run.pk).update(state=RunState.DONE, preview=preview, finished_at=timezone.now())
+    BillingRun.objects.filter(pk=run.pk).update(
+        state=RunState.DONE, preview=preview, held_back=held_back, finished_at=timezone.now()
+    )
     run.refresh_from_db()
     return run
 

@@ -60,6 +60,8 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"    {line['quantity']} x {line['unit_price']} = {line['net']}  {line['description']}"
                     )
+        for item in run.held_back:
+            self.stdout.write(f"held back: {item['partner']} (XRechnung lacks {', '.join(item['labels'])})")
         self.stdout.write(f"run {run.pk} {run.state}: {run.invoices_issued} invoices issued")
         if run.state != "done":
             raise CommandError(run.error or "the billing run failed")
