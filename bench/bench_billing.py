@@ -334,8 +334,8 @@ GROUP BY c.partner_id, e.contract_id, e.ticket_id, price
 """
 
 FLOOR_WRITES_SQL = [
-    """INSERT INTO billing_billeditem (invoice_id, time_entry_id)
-       SELECT %(invoice)s, id FROM contracts_timeentry
+    """INSERT INTO billing_billeditem (invoice_id, time_entry_id, round)
+       SELECT %(invoice)s, id, billing_round FROM contracts_timeentry
        WHERE billable AND invoiced_at IS NULL AND started_at < %(end)s""",
     """UPDATE contracts_timeentry SET invoiced_at = now()
        WHERE billable AND invoiced_at IS NULL AND started_at < %(end)s""",
@@ -498,6 +498,10 @@ def main() -> int:
         print(f"building {template} ...", flush=True)
         for label, seconds in build_template(url, template, args.partners).items():
             print(f"  {label}: {seconds:.1f} s", flush=True)
+    else:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # the data stays; the schema follows the working tree
     settings.DATABASES["default"]["NAME"] = name
     results = []
     for n in range(args.repeat):
