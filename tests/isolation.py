@@ -46,10 +46,15 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/api/v1/openapi.json": "the published API document",
     "/api/v1/docs": "the API document's viewer",
     "/login/": "the login form",
+    "/password/forgot/": "asks for a set-password link; answers the same whether the address has an account",
+    "/password/set/{uidb64}/{token}/": "the link of an invitation or reset mail: the token is the access",
     "/logout/": "ends the caller's own session",
     "/i18n/setlang/": "sets the caller's own language",
 }
 # Whole URL prefixes left out of the walk, each with its reason.
+# Body fields named like ids that are not ids of rows.
+NOT_ID_FIELDS = {"vat_id"}
+
 EXCLUDED_PREFIXES: dict[str, str] = {
     "/admin/": "Django admin: only superusers (is_staff), which no role is; the walker's users get a redirect",
     "/static/": "static files",
@@ -229,7 +234,7 @@ def example_value(schema: dict[str, Any], document: dict[str, Any], name: str = 
         return {
             prop: example_value(sub, document, prop)
             for prop, sub in schema.get("properties", {}).items()
-            if prop in required or prop.endswith("_id") or prop.endswith("_ids")
+            if prop in required or (prop.endswith(("_id", "_ids")) and prop not in NOT_ID_FIELDS)
         }
     if kind == "array":
         return []
@@ -253,7 +258,7 @@ def example_value(schema: dict[str, Any], document: dict[str, Any], name: str = 
 
 
 def body_id_fields(body: dict[str, Any]) -> list[str]:
-    return [key for key in body if key.endswith("_id") or key.endswith("_ids")]
+    return [key for key in body if key.endswith(("_id", "_ids")) and key not in NOT_ID_FIELDS]
 
 
 # --- the walk ------------------------------------------------------------------------------------

@@ -10,12 +10,14 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import StrictBool
 
 from partnerdesk.api.fields import Moment, ObjectId
 from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.api.schemas import Strict
 from partnerdesk.api.schemas import acting_user as _user
 from partnerdesk.api.schemas import asker as _asker
+from partnerdesk.channels import invitations
 from partnerdesk.contact import services as contact_services
 
 from . import selectors, services
@@ -129,6 +131,24 @@ class UserIn(Strict):
     role: str
     partner_id: ObjectId | None = None
     language: str = Field("", max_length=5)
+    invite: StrictBool = Field(True, description="Mail the user a link to choose a password (through the outbox).")
+
+
+class RoleIn(Strict):
+    role: str
+
+
+class PartnerIn(Strict):
+    name: str = Field(..., min_length=1, max_length=200)
+    street: str = Field("", max_length=200)
+    postal_code: str = Field("", max_length=20)
+    city: str = Field("", max_length=100)
+    country: str = Field("DE", min_length=2, max_length=2)
+    vat_id: str = Field("", max_length=20)
+    email: str = Field("", max_length=254)
+    admin_email: str = Field(..., min_length=3, max_length=254, description="The first partner admin, invited by mail.")
+    admin_name: str = Field("", max_length=200)
+    admin_language: str = Field("", max_length=5)
 
 
 class ActiveIn(Strict):
@@ -214,6 +234,19 @@ def list_partners(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped
     if q.strip():
         partners = partners.filter(name__icontains=q.strip())
     return partners
+
+
+@router.post(
+    "/partners",
+    response={201: PartnerOut},
+    summary="Create a partner with its first partner admin, who is invited by mail (vendor admin, Sales)",
+)
+def create_partner(request: HttpRequest, payload: PartnerIn):  # type: ignore[no-untyped-def]
+    values = payload.model_dump()
+    partner, _admin = invitations.onboard_partner(
+        acting_user=_user(request), base_url=request.build_absolute_uri("/"), **values
+    )
+    return Status(201, partner)
 
 
 @router.get("/partners/{partner_id}", response=PartnerOut, summary="One partner")
@@ -312,15 +345,39 @@ def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyp
     partner = None
     if payload.partner_id is not None:
         partner = selectors.get_visible_or_404(selectors.partners_visible_to(user), payload.partner_id, user=user)
-    created = services.create_user(
-        acting_user=user,
-        email=payload.email,
-        role=payload.role,
-        partner=partner,
-        full_name=payload.full_name,
-        language=payload.language,
-    )
+    values = {
+        "acting_user": user,
+        "email": payload.email,
+        "role": payload.role,
+        "partner": partner,
+        "full_name": payload.full_name,
+        "language": payload.language,
+    }
+    if payload.invite:
+        created = invitations.invite_user(**values, base_url=request.build_absolute_uri("/"))
+    else:
+        created = services.create_user(**values)
     return Status(201, created)
+
+
+@router.post("/users/{user_id}/role", response=UserOut, summary="Change a user's role within its organisation")
+def set_user_role(request: HttpRequest, user_id: ObjectId, payload: RoleIn):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    target = selectors.get_visible_or_404(selectors.users_visible_to(user), user_id, user=user)
+    return services.set_user_role(acting_user=user, user=target, role=payload.role)
+
+
+@router.post(
+    "/users/{user_id}/invitation",
+    response={202: UserOut},
+    summary="Mail a user who has no password yet a new set-password link",
+)
+def resend_invitation(request: HttpRequest, user_id: ObjectId):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    target = selectors.get_visible_or_404(selectors.users_visible_to(user), user_id, user=user)
+    return Status(
+        202, invitations.resend_invitation(acting_user=user, user=target, base_url=request.build_absolute_uri("/"))
+    )
 
 
 @router.post("/users/{user_id}/active", response=UserOut, summary="Enable or disable a user")

@@ -41,6 +41,10 @@ class SecurityEvent(models.TextChoices):
     PARTNER_ENABLED = "partner_enabled", _("Partner enabled")
     TOKEN_CREATED = "token_created", _("API token created")
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    USER_INVITED = "user_invited", _("User invited")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", _("New password requested")
+    PASSWORD_SET = "password_set", _("Password set by link")
 
 
 class NotificationKind(models.TextChoices):

@@ -211,6 +211,37 @@ def create_user(
     return user
 
 
+def ensure_manages(acting_user: User, user: User) -> None:
+    """Vendor admins manage everyone; a partner admin the users of its own partner (R1.1)."""
+    if acting_user.role == Role.PARTNER_ADMIN:
+        if user.partner_id != acting_user.partner_id:
+            raise PermissionDenied(_("Your role does not allow this action."))
+    else:
+        ensure_role(acting_user, Role.VENDOR_ADMIN)
+
+
+@transaction.atomic
+def set_user_role(*, acting_user: User, user: User, role: str) -> User:
+    """Change a user's role within its organisation; nobody changes their own role (no lock-out)."""
+    ensure_manages(acting_user, user)
+    if user.pk == acting_user.pk:
+        raise ValidationError({"role": _("You cannot change your own role.")})
+    allowed = PARTNER_ROLES if user.partner_id is not None else VENDOR_ROLES
+    if role not in allowed:
+        raise ValidationError({"role": _("This role does not belong to the user's organisation.")})
+    user = locks.lock_user(user.pk)
+    before = user.role
+    if before != role:
+        user.role = role
+        user.save(update_fields=["role"])
+        log_security_event(
+            event=SecurityEvent.ROLE_CHANGED,
+            user=acting_user,
+            detail=f"user {user.pk} {user.email}: {before} -> {role}",
+        )
+    return user
+
+
 def end_sessions_and_tokens(users: Any) -> None:
     """End every session and revoke every API token of the users (R1.5).
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
@@ -20,14 +22,25 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
 from partnerdesk.accounts import selectors, services
-from partnerdesk.accounts.choices import NotificationKind, Role
+from partnerdesk.accounts.choices import NotificationKind, Role, SecurityEvent
 from partnerdesk.accounts.models import User
 from partnerdesk.billing import selectors as billing_selectors
+from partnerdesk.channels import invitations
 from partnerdesk.contact import services as contact_services
 from partnerdesk.tickets.selectors import ticket_figures
 from partnerdesk.web.errors import add_service_errors
 
-from .forms import ContactFormSet, EndCustomerForm, LanguageForm, TokenForm
+from .forms import (
+    ContactFormSet,
+    EndCustomerForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LanguageForm,
+    PartnerOnboardForm,
+    RoleForm,
+    TokenForm,
+    role_choices,
+)
 
 PAGE_SIZE = 25
 
@@ -250,7 +263,11 @@ def users(request: HttpRequest) -> HttpResponse:
     if query:
         queryset = queryset.filter(email__icontains=query)
     page = _page(request, queryset.select_related("partner", "disabled_by"))
-    rows = [(u, services.may_enable(acting_user=user, user=u)) for u in page]
+    vendor_roles, partner_roles = role_choices(partner_side=False), role_choices(partner_side=True)
+    rows = [
+        (u, services.may_enable(acting_user=user, user=u), partner_roles if u.partner_id else vendor_roles)
+        for u in page
+    ]
     return render(request, "web/users.html", {"page": page, "rows": rows, "q": query})
 
 
@@ -294,3 +311,129 @@ def server_error(request: HttpRequest) -> HttpResponse:
         {"request_id": request_id, "LANGUAGE_CODE": translation.get_language()}
     )
     return HttpResponseServerError(html)
+
+
+# --- inviting users, roles, passwords (R1.1, R1.5) ------------------------------------------------
+
+
+def _base_url(request: HttpRequest) -> str:
+    """Where set-password links point when PARTNERDESK_BASE_URL is not set: this request's own host."""
+    return request.build_absolute_uri("/")
+
+
+def _manages_users(user: User) -> None:
+    if user.role not in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
+        raise PermissionDenied(_("Your role does not allow this action."))
+
+
+@login_required
+def user_invite(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _manages_users(user)
+    partner_admin = user.role == Role.PARTNER_ADMIN
+    form = InviteForm(request.POST or None, partner_admin=partner_admin)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        partner = user.partner if partner_admin else data.get("partner")
+        try:
+            invited = invitations.invite_user(
+                acting_user=user,
+                email=data["email"],
+                role=data["role"],
+                partner=partner,
+                full_name=data["full_name"],
+                language=data["language"],
+                base_url=_base_url(request),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invited.email})
+            return redirect("web:users")
+    return render(request, "web/user_invite.html", {"form": form})
+
+
+@login_required
+@require_POST
+def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _user(request)
+    target = selectors.get_visible_or_404(selectors.users_visible_to(user), user_id, user=user)
+    _manages_users(user)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return redirect("web:users")
+    try:
+        services.set_user_role(acting_user=user, user=target, role=form.cleaned_data["role"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Role of %(email)s changed.") % {"email": target.email})
+    return redirect("web:users")
+
+
+@login_required
+@require_POST
+def user_resend_invitation(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _user(request)
+    target = selectors.get_visible_or_404(selectors.users_visible_to(user), user_id, user=user)
+    _manages_users(user)
+    try:
+        invitations.resend_invitation(acting_user=user, user=target, base_url=_base_url(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": target.email})
+    return redirect("web:users")
+
+
+def password_forgot(request: HttpRequest) -> HttpResponse:
+    """Ask for a set-password link; the answer is the same whether the address has an account or not."""
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invitations.request_password_reset(email=form.cleaned_data["email"], base_url=_base_url(request))
+        messages.info(
+            request,
+            _("If an active account uses this address, a link to set a new password is on its way."),
+        )
+        return redirect("web:login")
+    return render(request, "web/password_forgot.html", {"form": form})
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """The link of an invitation or reset mail: choose a password (the link works once)."""
+
+    template_name = "web/password_set.html"
+    success_url = reverse_lazy("web:login")
+    post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.log_security_event(event=SecurityEvent.PASSWORD_SET, user=form.user, detail=f"user {form.user.pk}")
+        messages.success(self.request, _("Your password is set. Log in with it now."))
+        return response
+
+
+@login_required
+def partner_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role not in (Role.VENDOR_ADMIN, Role.SALES):
+        raise PermissionDenied(_("Your role does not allow this action."))
+    form = PartnerOnboardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        admin = {k: data.pop(k) for k in ("admin_email", "admin_name", "admin_language")}
+        try:
+            partner, _admin = invitations.onboard_partner(
+                acting_user=user, base_url=_base_url(request), **admin, **data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Partner %(name)s created; the invitation went to %(email)s.")
+                % {"name": partner.name, "email": admin["admin_email"]},
+            )
+            return redirect("web:partner", partner_id=partner.pk)
+    return render(request, "web/partner_create.html", {"form": form})
