@@ -27,7 +27,7 @@ ROLLBACK_TESTS = {
     # Every notification (R4.9, R6.3, R7.1): rolled back for each kind of change that causes one.
     "channels/notifications.py:_enqueue": "tests.channels.test_rollback:"
     + "test_r7_1_rolled_back_change_leaves_no_notification",
-    "channels/invitations.py:send_set_password_mail": "tests.accounts.test_invitations:"
+    "channels/user_invitations.py:send_set_password_mail": "tests.accounts.test_invitations:"
     + "test_r1_5_invitation_rolled_back_leaves_no_user_and_no_mail",
     "billing/delivery.py:_enqueue_mail": "tests.billing.test_delivery:"
     + "test_r10_6_a_failure_while_storing_leaves_neither_documents_nor_mail",

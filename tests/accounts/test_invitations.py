@@ -154,10 +154,10 @@ def test_r1_5_pages_invite_change_role_and_create_partner(world):
 def test_r1_5_invitation_rolled_back_leaves_no_user_and_no_mail(world):
     from django.db import transaction
 
-    from partnerdesk.channels import invitations
+    from partnerdesk.channels import user_invitations
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        invitations.invite_user(
+        user_invitations.invite_user(
             acting_user=world.user(Role.VENDOR_ADMIN), email="weg@a.example", role="l2_agent", base_url="http://x/"
         )
         raise RuntimeError("the request failed after the invitation")

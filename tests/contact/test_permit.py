@@ -68,7 +68,7 @@ MAIL_BUILDERS = {
     "contracts/mail.py": "the contracts app's outbox writer (the request above)",
     "channels/notifications.py": "partner users and vendor staff (never end customers): ticket notices, "
     + "included-time thresholds (partner admins, Sales), service levels at risk",
-    "channels/invitations.py": "users (partner staff and vendor staff, never end customers): invitations and "
+    "channels/user_invitations.py": "users (partner staff and vendor staff, never end customers): invitations and "
     + "set-password links",
     "billing/delivery.py": "the partner's invoice address (never an end customer): issued invoices",
     "outbox/services.py": "reads the producers' messages into outbox rows",

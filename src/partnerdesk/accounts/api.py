@@ -17,7 +17,7 @@ from partnerdesk.api.pagination import LimitOffset
 from partnerdesk.api.schemas import Strict
 from partnerdesk.api.schemas import acting_user as _user
 from partnerdesk.api.schemas import asker as _asker
-from partnerdesk.channels import invitations
+from partnerdesk.channels import user_invitations
 from partnerdesk.contact import services as contact_services
 
 from . import selectors, services
@@ -243,7 +243,7 @@ def list_partners(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped
 )
 def create_partner(request: HttpRequest, payload: PartnerIn):  # type: ignore[no-untyped-def]
     values = payload.model_dump()
-    partner, _admin = invitations.onboard_partner(
+    partner, _admin = user_invitations.onboard_partner(
         acting_user=_user(request), base_url=request.build_absolute_uri("/"), **values
     )
     return Status(201, partner)
@@ -354,7 +354,7 @@ def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyp
         "language": payload.language,
     }
     if payload.invite:
-        created = invitations.invite_user(**values, base_url=request.build_absolute_uri("/"))
+        created = user_invitations.invite_user(**values, base_url=request.build_absolute_uri("/"))
     else:
         created = services.create_user(**values)
     return Status(201, created)
@@ -376,7 +376,7 @@ def resend_invitation(request: HttpRequest, user_id: ObjectId):  # type: ignore[
     user = _user(request)
     target = selectors.get_visible_or_404(selectors.users_visible_to(user), user_id, user=user)
     return Status(
-        202, invitations.resend_invitation(acting_user=user, user=target, base_url=request.build_absolute_uri("/"))
+        202, user_invitations.resend_invitation(acting_user=user, user=target, base_url=request.build_absolute_uri("/"))
     )
 
 

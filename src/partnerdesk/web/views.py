@@ -25,7 +25,7 @@ from partnerdesk.accounts import selectors, services
 from partnerdesk.accounts.choices import NotificationKind, Role, SecurityEvent
 from partnerdesk.accounts.models import User
 from partnerdesk.billing import selectors as billing_selectors
-from partnerdesk.channels import invitations
+from partnerdesk.channels import user_invitations
 from partnerdesk.contact import services as contact_services
 from partnerdesk.tickets.selectors import ticket_figures
 from partnerdesk.web.errors import add_service_errors
@@ -336,7 +336,7 @@ def user_invite(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         partner = user.partner if partner_admin else data.get("partner")
         try:
-            invited = invitations.invite_user(
+            invited = user_invitations.invite_user(
                 acting_user=user,
                 email=data["email"],
                 role=data["role"],
@@ -379,7 +379,7 @@ def user_resend_invitation(request: HttpRequest, user_id: int) -> HttpResponse:
     target = selectors.get_visible_or_404(selectors.users_visible_to(user), user_id, user=user)
     _manages_users(user)
     try:
-        invitations.resend_invitation(acting_user=user, user=target, base_url=_base_url(request))
+        user_invitations.resend_invitation(acting_user=user, user=target, base_url=_base_url(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -391,7 +391,7 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
     """Ask for a set-password link; the answer is the same whether the address has an account or not."""
     form = ForgotPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        invitations.request_password_reset(email=form.cleaned_data["email"], base_url=_base_url(request))
+        user_invitations.request_password_reset(email=form.cleaned_data["email"], base_url=_base_url(request))
         messages.info(
             request,
             _("If an active account uses this address, a link to set a new password is on its way."),
@@ -424,7 +424,7 @@ def partner_create(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         admin = {k: data.pop(k) for k in ("admin_email", "admin_name", "admin_language")}
         try:
-            partner, _admin = invitations.onboard_partner(
+            partner, _admin = user_invitations.onboard_partner(
                 acting_user=user, base_url=_base_url(request), **admin, **data
             )
         except ValidationError as error:
