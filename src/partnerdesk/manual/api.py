@@ -1,13 +1,12 @@
 """Manual API (R8): sections, search, suggestions for a ticket's text, and the deflection figure (R8.3)."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, overload
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -42,7 +41,7 @@ class SectionOut(Schema):
     path: str = Field(..., description="The section's page")
 
     @staticmethod
-    def resolve_path(obj: Section) -> str:
+    def resolve_path(obj: Any) -> str:
         return selectors.section_path(obj)
 
 
@@ -63,15 +62,25 @@ class SectionFilters(Schema):
     language: SectionLanguage | None = None
 
 
-def _hit_row(hit: selectors.Hit) -> dict[str, Any]:
-    return {**SectionOut.from_orm(hit.section).model_dump(), "score": hit.score, "excerpt": hit.excerpt}
+class _Row:
+    """A section as the lists answer it: its own fields, and the search's score and excerpt."""
+
+    def __init__(self, section: Section, score: float | None = None, excerpt: str = "") -> None:
+        self.section, self.score, self.excerpt = section, score, excerpt
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.section, name)
 
 
-def _section_row(section: Section) -> dict[str, Any]:
-    return {**SectionOut.from_orm(section).model_dump(), "score": None, "excerpt": ""}
+def _hit_row(hit: selectors.Hit) -> _Row:
+    return _Row(hit.section, hit.score, hit.excerpt)
 
 
-class _Ranked(Sequence[dict[str, Any]]):
+def _section_row(section: Section) -> _Row:
+    return _Row(section)
+
+
+class _Ranked(Sequence[_Row]):
     """Search results for the pager: ids ranked at once, excerpts made only for the page asked."""
 
     def __init__(self, user: Any, filters: SectionFilters) -> None:
@@ -88,9 +97,9 @@ class _Ranked(Sequence[dict[str, Any]]):
         return len(self.ranked)
 
     @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    def __getitem__(self, index: int) -> _Row: ...
     @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: slice) -> list[_Row]: ...
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, int):
             return self[index : index + 1][0]
@@ -118,7 +127,7 @@ def list_sections(request: HttpRequest, filters: Query[SectionFilters]):  # type
     return _Rows(sections.order_by("product", "language", "sort_key", "version_from_key", "pk"))
 
 
-class _Rows(Sequence[dict[str, Any]]):
+class _Rows(Sequence[_Row]):
     def __init__(self, queryset: Any) -> None:
         self.queryset = queryset
 
@@ -129,9 +138,9 @@ class _Rows(Sequence[dict[str, Any]]):
         return self.queryset.count()
 
     @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    def __getitem__(self, index: int) -> _Row: ...
     @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: slice) -> list[_Row]: ...
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, int):
             return _section_row(self.queryset[index])
@@ -177,8 +186,8 @@ def suggestions(request: HttpRequest, payload: SuggestionsIn):  # type: ignore[n
 
 
 class PeriodIn(Schema):
-    start: date = Field(..., alias="from", description="First day (inclusive)")
-    end: date = Field(..., alias="to", description="Last day (inclusive)")
+    start: date | None = Field(None, alias="from", description="First day (inclusive); default: 89 days before to")
+    end: date | None = Field(None, alias="to", description="Last day (inclusive); default: today")
 
 
 class PartnerFigureOut(Schema):
@@ -198,8 +207,8 @@ class SectionFigureOut(Schema):
 
 
 class DeflectionOut(Schema):
-    start: date = Field(..., alias="from")
-    end: date = Field(..., alias="to")
+    start: date = Field(..., validation_alias="start", serialization_alias="from", description="First day")
+    end: date = Field(..., validation_alias="end", serialization_alias="to", description="Last day (inclusive)")
     solved_at_first_level: int = Field(..., description="Tickets resolved in the period, never escalated")
     solved_with_manual: int = Field(..., description="Of those, resolved as solved with the manual (R8.3)")
     rate: float | None = Field(..., description="solved_with_manual / solved_at_first_level; null when none")
@@ -217,8 +226,10 @@ class DeflectionOut(Schema):
     summary="Tickets solved at first level with the manual, of all solved there, per partner and section (R8.3)",
 )
 def manual_deflection(request: HttpRequest, period: Query[PeriodIn]):  # type: ignore[no-untyped-def]
-    if period.end < period.start:
+    end = period.end or timezone.localdate()
+    start = period.start or end - timedelta(days=89)
+    if end < start:
         raise ValidationError({"to": _("The last day comes before the first.")})
-    if (period.end - period.start).days > 366 * 3:
+    if (end - start).days > 366 * 3:
         raise ValidationError({"to": _("Choose a period of at most three years.")})
-    return deflection.manual_deflection(_user(request), start=period.start, end=period.end)
+    return deflection.manual_deflection(_user(request), start=start, end=end)
