@@ -44,6 +44,9 @@ STOPWORDS = {
 }
 
 
+ALL_STOPWORDS = STOPWORDS["de"] | STOPWORDS["en"]
+
+
 @lru_cache(maxsize=4)
 def _stemmer(language: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(_STEMMER_NAMES[language])
@@ -59,7 +62,9 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in WORD.findall(text or "") if w.strip("_")]
 
 
+@lru_cache(maxsize=50_000)
 def stem(word: str, language: str) -> str:
+    """One word's folded stem (cached: excerpts stem every word of the text they show)."""
     return fold(_stemmer(language).stemWord(word.lower()))
 
 
@@ -77,7 +82,7 @@ def index_text(text: str, language: str) -> str:
 def query_stems(text: str, language: str) -> list[str]:
     """The distinct stems of a query, without stop words, in order of appearance."""
     seen: dict[str, None] = {}
-    stop = STOPWORDS[language]
+    stop = ALL_STOPWORDS  # a ticket mixes languages: German text, English error messages
     for word in words(text):
         if word in stop or fold(word) in stop:
             continue
@@ -85,6 +90,18 @@ def query_stems(text: str, language: str) -> list[str]:
         if term and re.fullmatch(r"[a-z0-9]+", term):
             seen.setdefault(term, None)
     return list(seen)[:MAX_QUERY_TERMS]
+
+
+def guess_language(text: str) -> str:
+    """ "de" or "en" when the text's common words say so clearly, else "" (both)."""
+    found = words(text)
+    de = sum(w in STOPWORDS["de"] for w in found)
+    en = sum(w in STOPWORDS["en"] for w in found)
+    if de >= 2 * en + 2:
+        return "de"
+    if en >= 2 * de + 2:
+        return "en"
+    return ""
 
 
 def is_prefix(term: str) -> bool:
@@ -155,11 +172,17 @@ def _matches(word: str, terms: Iterable[str], language: str) -> bool:
 def highlight(text: str, terms: Iterable[str], language: str, width: int = 200) -> str:
     """An HTML excerpt of the text around the first matching word, the matching words in <mark>.
 
-    Everything else is escaped: the result is safe to show as it is.
+    Everything else is escaped: the result is safe to show as it is. Only words that begin like a term
+    are stemmed (Snowball changes endings only, so a stem keeps its word's first letters).
     """
     terms = list(terms)
+    heads = {t[:2] for t in terms}
     text = re.sub(r"\s+", " ", text or "").strip()
-    spans = [m for m in WORD.finditer(text) if terms and _matches(m.group(), terms, language)]
+    spans = [
+        m
+        for m in WORD.finditer(text)
+        if terms and fold(m.group()[:3])[:2] in heads and _matches(m.group(), terms, language)
+    ]
     start = max(0, spans[0].start() - width // 4) if spans else 0
     if start:
         space = text.find(" ", start)

@@ -25,6 +25,7 @@ class Section(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     # Derived on every save by the services: never edited by hand.
     body_html = models.TextField(editable=False, default="")
+    body_text = models.TextField(editable=False, default="")  # the words without markup: excerpts
     sort_key = models.CharField(max_length=120, editable=False, default="")  # the number, sortable
     version_from_key = models.CharField(max_length=120, editable=False, default="")
     version_to_key = models.CharField(max_length=120, editable=False, default="")  # "" = open
@@ -48,6 +49,7 @@ class Section(models.Model):
         ]
         indexes = [
             models.Index(fields=["product", "language", "status", "sort_key"], name="manual_section_listing"),
+            models.Index(fields=["updated_at"], name="manual_section_updated"),  # search.document_frequencies
         ]
 
     def __str__(self) -> str:

@@ -8,15 +8,21 @@ times the body); the order can differ between the two only among near-equal scor
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
+from django.db.models import Max
 
 from . import analysis
 from .choices import SectionStatus
+from .models import Section
 
 ALL, ANY = "all", "any"
+SUGGESTION_TERMS = 6  # a suggestion ranks by the ticket's most telling words: the ones fewest sections have
 
 SQLITE_SCHEMA = [
     "CREATE VIRTUAL TABLE manual_section_fts USING fts5("
@@ -72,13 +78,19 @@ class Filters:
     published_only: bool = True
 
 
+def _prefix(term: str, mode: str) -> bool:
+    """A search's words also match as prefixes (compounds); a suggestion's many words only as they are,
+    or a ticket's common words ("back", "time") would match half the manual through "backup", "timeout"."""
+    return mode == ALL and analysis.is_prefix(term)
+
+
 def _fts5_query(terms: Sequence[str], mode: str) -> str:
-    parts = [f'"{t}"*' if analysis.is_prefix(t) else f'"{t}"' for t in terms]
+    parts = [f'"{t}"*' if _prefix(t, mode) else f'"{t}"' for t in terms]
     return (" AND " if mode == ALL else " OR ").join(parts)
 
 
 def _tsquery(terms: Sequence[str], mode: str) -> str:
-    parts = [f"{t}:*" if analysis.is_prefix(t) else t for t in terms]
+    parts = [f"{t}:*" if _prefix(t, mode) else t for t in terms]
     return (" & " if mode == ALL else " | ").join(parts)
 
 
@@ -97,6 +109,37 @@ def _conditions(filters: Filters, language: str) -> tuple[list[str], list[object
     return where, params
 
 
+_frequencies: dict[str, Any] = {"key": None, "df": {}}
+_frequencies_lock = threading.Lock()
+
+
+def document_frequencies() -> dict[str, Counter[str]]:
+    """In how many published sections each stem occurs, per language.
+
+    Counted in Python from the stored stems, the same on both databases, and kept per process until a
+    section is added or changed.
+    """
+    # Two index-only lookups tell whether anything was added or changed since (a removal is not seen until
+    # the next change: the counts are then slightly high for that section's terms, which only orders terms).
+    key = tuple(Section.objects.aggregate(last=Max("id"), at=Max("updated_at")).values())
+    published = Section.objects.filter(status=SectionStatus.PUBLISHED)
+    with _frequencies_lock:
+        if _frequencies["key"] != key:
+            df: dict[str, Counter[str]] = {language: Counter() for language in analysis.LANGUAGES}
+            rows = published.values_list("language", "search_title", "search_body")
+            for language, title, body in rows.iterator(chunk_size=1000):
+                df.setdefault(language, Counter()).update(set(f"{title} {body}".split()))
+            _frequencies.update(key=key, df=df)
+        return _frequencies["df"]
+
+
+def telling_terms(terms: Sequence[str], language: str, limit: int = SUGGESTION_TERMS) -> list[str]:
+    """The terms fewest sections share (and some do): what tells sections apart, as IDF would."""
+    df = document_frequencies().get(language, Counter())
+    known = [t for t in terms if df[t] > 0]
+    return sorted(known, key=lambda t: (df[t], known.index(t)))[:limit]
+
+
 def ranked_ids(text: str, filters: Filters, *, mode: str = ALL, limit: int = 20) -> list[tuple[int, float]]:
     """(section id, score) of the best matches, best first, over the languages asked (both by default).
 
@@ -107,6 +150,8 @@ def ranked_ids(text: str, filters: Filters, *, mode: str = ALL, limit: int = 20)
     with connection.cursor() as cursor:
         for language in languages:
             terms = analysis.query_stems(text, language)
+            if mode == ANY:
+                terms = telling_terms(terms, language)
             if not terms:
                 continue
             where, params = _conditions(filters, language)

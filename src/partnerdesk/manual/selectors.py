@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from partnerdesk.accounts.models import User
 
-from . import analysis, rendering, search
+from . import analysis, search
 from .choices import EDITOR_ROLES, SectionStatus
 from .models import Section
 
@@ -62,9 +62,7 @@ def _hits(queryset: QuerySet[Section], ranked: list[tuple[int, float]], text: st
         if section is None:
             continue
         terms = analysis.query_stems(text, section.language)
-        hits.append(
-            Hit(section, round(score, 6), analysis.highlight(rendering.to_text(section.body), terms, section.language))
-        )
+        hits.append(Hit(section, round(score, 6), analysis.highlight(section.body_text, terms, section.language)))
     return hits
 
 
@@ -115,10 +113,15 @@ def suggest_sections(
 def suggest_published(
     fields: Mapping[str, object], *, product: str = "", version: str = "", language: str = "", limit: int = 5
 ) -> list[Hit]:
-    """The published sections that best match these ticket fields (anyone may read published ones)."""
+    """The published sections that best match these ticket fields (anyone may read published ones).
+
+    Without a language asked for, the sections are those of the ticket's language when its words tell
+    it clearly (one section in two languages is one suggestion), else of both.
+    """
     text = ticket_text(fields)
     if not text.strip():
         return []
+    language = language or analysis.guess_language(text)
     filters = search.Filters(product=product, version=version, language=language, published_only=True)
     published = Section.objects.filter(status=SectionStatus.PUBLISHED)
     return _hits(published, search.ranked_ids(text, filters, mode=search.ANY, limit=limit), text)

@@ -52,11 +52,12 @@ def _derive(section: Section) -> None:
     if problems:
         raise ValidationError(problems)
     section.body_html = rendering.to_html(section.body)
+    section.body_text = rendering.to_text(section.body)
     section.sort_key = analysis.version_key(section.number)
     section.version_from_key = analysis.version_key(section.version_from)
     section.version_to_key = analysis.upper_key(section.version_to)
     section.search_title = analysis.index_text(f"{section.number} {section.title}", section.language)
-    section.search_body = analysis.index_text(rendering.to_text(section.body), section.language)
+    section.search_body = analysis.index_text(section.body_text, section.language)
 
 
 def _save(section: Section, actor: User | None) -> Section:
