@@ -45,6 +45,7 @@ check: install-dev
 bench: install-dev
 	$(BIN)/python bench/bench_hours.py
 	PYTHONPATH=src $(BIN)/python bench/bench_masking.py
+	$(BIN)/python bench/bench_manual.py --sqlite
 
 clean:
 	rm -rf $(VENV) var
