@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 
 from partnerdesk.accounts.choices import OrganisationKind, Role
@@ -63,3 +65,31 @@ def vendor_user(role: str, **kwargs: object) -> User:
 
 def partner_user(partner: Partner, role: str = Role.L1_AGENT, **kwargs: object) -> User:
     return UserFactory(organisation=OrganisationKind.PARTNER, role=role, partner=partner, **kwargs)
+
+
+def manual_section(
+    number: str = "7.4",
+    title: str = "IPsec: rekeying and dead peer detection",
+    body: str = "If the tunnel drops at rekeying, match the lifetimes and the PFS group on both sides.",
+    *,
+    language: str = "en",
+    product: str = "groupios",
+    published: bool = True,
+    version_from: str = "",
+    version_to: str = "",
+) -> Any:
+    """A manual section as the importer writes it (derived columns filled, published unless asked)."""
+    from django.utils import timezone
+
+    from partnerdesk.manual import services as manual_services
+    from partnerdesk.manual.choices import SectionStatus
+    from partnerdesk.manual.models import Section
+
+    section = Section.objects.filter(product=product, language=language, number=number).first() or Section(
+        product=product, language=language, number=number
+    )
+    section.title, section.body = title, body
+    section.version_from, section.version_to = version_from, version_to
+    section.status = SectionStatus.PUBLISHED if published else SectionStatus.DRAFT
+    section.published_at = timezone.now() if published else None
+    return manual_services._save(section, None)

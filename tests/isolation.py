@@ -429,3 +429,6 @@ _webhooks_isolation.register(sys.modules[__name__])
 from tests.billing import isolation_world as _billing_isolation  # noqa: E402
 
 _billing_isolation.register(sys.modules[__name__])
+from tests.manual import isolation_world as _manual_isolation  # noqa: E402
+
+_manual_isolation.register(sys.modules[__name__])

@@ -607,3 +607,28 @@ def one_billing_run(lw: ListsWorld) -> None:
 def grow_run_invoices(lw: ListsWorld, asker: User, n: int) -> None:
     for _ in range(n):
         _invoice(lw, run=lw.extra["run"])
+
+
+# --- the manual --------------------------------------------------------------------------------------
+
+
+def grow_manual_sections(lw: ListsWorld, asker: User, n: int) -> None:
+    from tests.factories import manual_section
+
+    for _ in range(n):
+        number = _n()
+        manual_section(f"50.{number}", f"Section {number}", f"Text of section {number}.")
+
+
+def grow_solved_with_manual(lw: ListsWorld, asker: User, n: int) -> None:
+    """Tickets of partner A solved at first level with a section of their own (the figure's rows)."""
+    from tests.factories import manual_section
+
+    l1 = lw.user(Role.L1_AGENT)
+    for _ in range(n):
+        number = _n()
+        section = manual_section(f"60.{number}", f"Section {number}", f"Text of section {number}.")
+        ticket = ticket_services.create_ticket(
+            acting_user=l1, end_customer=lw.world.customer_a, subject=f"Solved {number}"
+        )
+        ticket_services.resolve(acting_user=l1, ticket=ticket, solved_with_manual=True, manual_section_ids=[section.pk])

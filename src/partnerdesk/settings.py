@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "partnerdesk.api",
     "partnerdesk.web",
     "partnerdesk.contracts",
+    "partnerdesk.manual",
     "partnerdesk.tickets",
     "partnerdesk.worklog",
     "partnerdesk.contact",

@@ -21,6 +21,7 @@ ALSO_LISTS = {
     "/api/v1/audit-log/export": "the audit log as CSV",
     "/api/v1/contracts/{contract_id}/usage": "per term, and one next-invoice line per ticket",
     "/api/v1/invoices/{invoice_id}": "one invoice with its lines",
+    "/api/v1/reports/manual-deflection": "per partner and per section",
 }
 
 ROUTES: dict[str, ListCase] = {
@@ -50,6 +51,10 @@ ROUTES: dict[str, ListCase] = {
     "/api/v1/invoices": ListCase(qc.grow_invoices, roles=(Role.BILLING, Role.PARTNER_ADMIN)),
     "/api/v1/invoices/{invoice_id}": ListCase(
         qc.grow_invoice_lines, roles=(Role.BILLING, Role.PARTNER_ADMIN), setup=qc.one_invoice
+    ),
+    "/api/v1/manual/sections": ListCase(qc.grow_manual_sections, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/api/v1/reports/manual-deflection": ListCase(
+        qc.grow_solved_with_manual, roles=(Role.VENDOR_ADMIN, Role.PARTNER_ADMIN)
     ),
     "/api/v1/billing-runs": ListCase(qc.grow_billing_runs, roles=(Role.BILLING, Role.VENDOR_ADMIN)),
     "/api/v1/webhooks/{webhook_id}/deliveries": ListCase(

@@ -75,6 +75,7 @@ MODEL_OF_PARAMETER = {
     "token_id": "accounts.ApiToken",
     "webhook_id": "webhooks.Endpoint",
     "mail_id": "channels.InboundMail",
+    "section_id": "manual.Section",
 }
 
 

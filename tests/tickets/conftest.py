@@ -11,6 +11,7 @@ from partnerdesk.tickets import services
 from partnerdesk.tickets.choices import Category
 from partnerdesk.tickets.models import Ticket
 from tests.contracts.conftest import make_contract
+from tests.factories import manual_section
 
 COMPLETE_CAPTURE = {
     "product": "groupios",
@@ -23,14 +24,13 @@ COMPLETE_CAPTURE = {
     "error_messages": "ipsec: DPD timeout",
     "business_impact": "Field staff lose connection to the ERP.",
     "tried_by_first_level": "Restarted the service, raised the DPD timeout.",
-    "manual_sections_consulted": "4.3 VPN, 7.1 Troubleshooting",
     "category": Category.MALFUNCTION,
 }
 
 
 def captured_ticket(world: Any, subject: str = "VPN drops", **overrides: Any) -> Ticket:
-    """A first-level ticket of partner A with a complete capture."""
-    capture = {**COMPLETE_CAPTURE, **overrides}
+    """A first-level ticket of partner A with a complete capture (a manual section consulted, R5.2)."""
+    capture = {"manual_section_ids": [manual_section().pk], **COMPLETE_CAPTURE, **overrides}
     return services.create_ticket(
         acting_user=world.user(Role.L1_AGENT), end_customer=world.customer_a, subject=subject, **capture
     )

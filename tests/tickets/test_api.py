@@ -13,6 +13,7 @@ from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.services import create_api_token
 from partnerdesk.billing.selectors import contract_usage
 from partnerdesk.tickets.models import Attachment, Ticket
+from tests.factories import manual_section
 
 from .conftest import COMPLETE_CAPTURE, captured_ticket
 
@@ -44,7 +45,10 @@ def test_r5_whole_journey_through_the_api_each_actor_sees_only_what_it_may(world
 
     # Capture completed, escalated: charged to the L contract, clocks running (R3.3, R6.3).
     capture = {k: v for k, v in COMPLETE_CAPTURE.items() if k != "product"}
-    assert l1.patch(url, capture).status_code == 200
+    consulted = manual_section()
+    patched = l1.patch(url, {**capture, "manual_section_ids": [consulted.pk]})
+    assert patched.status_code == 200
+    assert [(s["id"], s["kind"]) for s in patched.json()["manual_sections"]] == [(consulted.pk, "consulted")]
     escalated = l1.post(f"{url}/escalate", {"level": 2})
     assert escalated.status_code == 200, escalated.content
     body = escalated.json()

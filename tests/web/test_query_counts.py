@@ -63,6 +63,11 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/billing/settings/": (NO_ROWS, "the vendor's one invoice data form"),
     "/partners/{partner_id}/billing/": (NO_ROWS, "one partner's billing data form"),
     "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver/": (POST_ONLY, "queues a delivery again"),
+    "/manual/new/": (NO_ROWS, "a blank section form"),
+    "/manual/suggestions/": (NO_ROWS, "at most five sections for the capture's text, and those ticked"),
+    "/manual/sections/{section_id}/": (NO_ROWS, "one manual section"),
+    "/manual/sections/{section_id}/edit/": (NO_ROWS, "one section's form"),
+    "/manual/sections/{section_id}/publish/": (POST_ONLY, "publishes or takes back a section"),
 }
 
 SALES_AND_PARTNER = (Role.SALES, Role.PARTNER_ADMIN)
@@ -98,6 +103,8 @@ PAGES: dict[str, ListCase | tuple[ListCase, ...]] = {
     "/invoices/{invoice_id}/": ListCase(
         qc.grow_invoice_lines, roles=(Role.BILLING, Role.PARTNER_ADMIN), setup=qc.one_invoice
     ),
+    "/manual/": ListCase(qc.grow_manual_sections, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/manual/deflection/": ListCase(qc.grow_solved_with_manual, roles=ADMINS),
     "/billing/runs/": ListCase(qc.grow_billing_runs, roles=(Role.BILLING, Role.VENDOR_ADMIN)),
     "/billing/runs/{run_id}/": ListCase(qc.grow_run_invoices, roles=(Role.BILLING,), setup=qc.one_billing_run),
     "/webhooks/{webhook_id}/": ListCase(

@@ -12,6 +12,7 @@ from partnerdesk.billing.api import router as billing_router
 from partnerdesk.channels.api import router as channels_router
 from partnerdesk.contact.api import router as contact_router
 from partnerdesk.contracts.api import router as contracts_router
+from partnerdesk.manual.api import router as manual_router
 from partnerdesk.tickets.api import router as tickets_router
 from partnerdesk.webhooks.api import router as webhooks_router
 from partnerdesk.worklog.api import router as worklog_router
@@ -66,3 +67,4 @@ api.add_router("", contact_router)
 api.add_router("", webhooks_router)
 api.add_router("", channels_router)
 api.add_router("", billing_router)
+api.add_router("", manual_router)

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -16,11 +17,13 @@ from partnerdesk.api.schemas import Strict
 from partnerdesk.api.schemas import acting_user as _user
 from partnerdesk.api.schemas import asker as _asker
 from partnerdesk.contracts import selectors as contract_selectors
+from partnerdesk.manual import selectors as manual_selectors
+from partnerdesk.manual.choices import SectionStatus
 
 from . import selectors, services
 from .choices import Category, HandBackReason, Level, MessageKind, TicketState
 from .clocks import support_minutes_left, vendor_calendar
-from .models import Attachment, ProductDefect, Ticket
+from .models import Attachment, ProductDefect, Ticket, TicketManualSection
 
 router = Router(tags=["tickets"])
 
@@ -39,8 +42,12 @@ class CaptureIn(Strict):
     error_messages: str | None = CaptureText
     business_impact: str | None = CaptureText
     tried_by_first_level: str | None = CaptureText
-    manual_sections_consulted: str | None = CaptureText
     category: Category | None = None
+    manual_section_ids: list[ObjectId] | None = Field(
+        None,
+        description="The published manual sections consulted (R8.2); replaces the earlier ones "
+        "(see POST /manual/suggestions)",
+    )
 
 
 class TicketIn(CaptureIn):
@@ -65,6 +72,30 @@ class DefectOut(Schema):
     title: str
     status: str
     fixed_in_version: str
+
+
+class TicketSectionOut(Schema):
+    id: int = Field(..., description="The manual section's id")
+    number: str
+    title: str
+    language: str
+    kind: str = Field(..., description="consulted (while capturing) or solved (solved with the manual)")
+
+    @staticmethod
+    def resolve_id(obj: Any) -> int:
+        return obj.section_id
+
+    @staticmethod
+    def resolve_number(obj: Any) -> str:
+        return obj.section.number
+
+    @staticmethod
+    def resolve_title(obj: Any) -> str:
+        return obj.section.title
+
+    @staticmethod
+    def resolve_language(obj: Any) -> str:
+        return obj.section.language
 
 
 class TicketOut(Schema):
@@ -96,7 +127,8 @@ class TicketOut(Schema):
     error_messages: str
     business_impact: str
     tried_by_first_level: str
-    manual_sections_consulted: str
+    manual_sections: list[TicketSectionOut] = Field(..., description="Manual sections linked (R8.2, R8.3)")
+    solved_with_manual: bool
     missing_for_escalation: list[str] = Field(..., description="Capture fields still empty (R5.2)")
     defects: list[DefectOut]
 
@@ -112,7 +144,11 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_missing_for_escalation(obj: Ticket) -> list[str]:
-        return [f for f in services.required_capture_fields() if not str(getattr(obj, f) or "").strip()]
+        return services.missing_capture(obj)
+
+    @staticmethod
+    def resolve_manual_sections(obj: Ticket) -> list[Any]:
+        return list(obj.manual_links.all())
 
     @staticmethod
     def resolve_defects(obj: Ticket) -> list[ProductDefect]:
@@ -166,9 +202,22 @@ def _ticket(request: HttpRequest, ticket_id: ObjectId) -> Ticket:
     return account_selectors.get_visible_or_404(selectors.tickets_visible_to(user), ticket_id, user=user)
 
 
+def _section_ids(request: HttpRequest, ids: list[int] | None) -> list[int] | None:
+    """Section ids from outside: a draft or missing one is a 404 like any id the asker cannot read."""
+    if ids is None:
+        return None
+    user = _user(request)
+    published = manual_selectors.sections_visible_to(user).filter(status=SectionStatus.PUBLISHED)
+    return [s.pk for s in account_selectors.get_all_visible_or_404(published, ids, user=user)]
+
+
 def _reload(request: HttpRequest, ticket: Ticket) -> Any:
     """The ticket as the asker may read it (for the vendor: texts masked, selectors.ticket_shown_to)."""
-    ticket = Ticket.objects.select_related("partner", "end_customer").prefetch_related("defects").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_related("partner", "end_customer")
+        .prefetch_related("defects", Prefetch("manual_links", TicketManualSection.objects.select_related("section")))
+        .get(pk=ticket.pk)
+    )
     return selectors.ticket_shown_to(_user(request), ticket)
 
 
@@ -178,8 +227,13 @@ def create_ticket(request: HttpRequest, payload: TicketIn):  # type: ignore[no-u
     end_customer = account_selectors.get_visible_or_404(
         account_selectors.end_customers_visible_to(user), payload.end_customer_id, user=user
     )
-    data = payload.model_dump(exclude={"end_customer_id"}, exclude_none=True)
-    ticket = services.create_ticket(acting_user=user, end_customer=end_customer, **data)
+    data = payload.model_dump(exclude={"end_customer_id", "manual_section_ids"}, exclude_none=True)
+    ticket = services.create_ticket(
+        acting_user=user,
+        end_customer=end_customer,
+        manual_section_ids=_section_ids(request, payload.manual_section_ids),
+        **data,
+    )
     return Status(201, _reload(request, ticket))
 
 
@@ -194,8 +248,11 @@ def update_ticket(request: HttpRequest, ticket_id: ObjectId, payload: TicketPatc
     ticket = _ticket(request, ticket_id)
     changes = payload.model_dump(exclude_unset=True)
     state = changes.pop("state", None)
-    if changes:
-        ticket = services.update_capture(acting_user=user, ticket=ticket, changes=changes)
+    section_ids = changes.pop("manual_section_ids", None)
+    if changes or section_ids is not None:
+        ticket = services.update_capture(
+            acting_user=user, ticket=ticket, changes=changes, manual_section_ids=_section_ids(request, section_ids)
+        )
     if state:
         ticket = services.set_first_level_state(acting_user=user, ticket=ticket, state=state)
     return _reload(request, ticket)
@@ -260,9 +317,21 @@ class ReasonIn(Strict):
     reason: str = Field(..., min_length=1, max_length=5000)
 
 
+class ResolveIn(NoteIn):
+    solved_with_manual: bool = Field(False, description="First level solved it with the manual (R8.3)")
+    manual_section_ids: list[ObjectId] = Field([], description="The sections that solved it (with solved_with_manual)")
+
+
 @router.post("/tickets/{ticket_id}/resolve", response=TicketOut, summary="Resolve the ticket")
-def resolve(request: HttpRequest, ticket_id: ObjectId, payload: NoteIn):  # type: ignore[no-untyped-def]
-    ticket = services.resolve(acting_user=_user(request), ticket=_ticket(request, ticket_id), note=payload.note)
+def resolve(request: HttpRequest, ticket_id: ObjectId, payload: ResolveIn):  # type: ignore[no-untyped-def]
+    ticket = _ticket(request, ticket_id)
+    ticket = services.resolve(
+        acting_user=_user(request),
+        ticket=ticket,
+        note=payload.note,
+        solved_with_manual=payload.solved_with_manual,
+        manual_section_ids=_section_ids(request, payload.manual_section_ids) or [],
+    )
     return _reload(request, ticket)
 
 

@@ -73,8 +73,18 @@ CAPTURE_FIELDS = (
     "error_messages",
     "business_impact",
     "tried_by_first_level",
-    "manual_sections_consulted",
     "category",
 )
+# The manual sections L1 consulted are links to sections (TicketManualSection), not text; the vendor can
+# still require them before escalation under this name (R5.2, R8.2).
+MANUAL_SECTIONS_CAPTURE = "manual_sections_consulted"
+REQUIRABLE_CAPTURE = (*CAPTURE_FIELDS, MANUAL_SECTIONS_CAPTURE)
 # The capture fields the partner writes as free text (all but the category).
 CAPTURE_TEXT_FIELDS = tuple(name for name in CAPTURE_FIELDS if name != "category")
+
+
+class ManualLinkKind(models.TextChoices):
+    """How a manual section is linked to a ticket (R8.2, R8.3)."""
+
+    CONSULTED = "consulted", _("Consulted")
+    SOLVED = "solved", _("Solved the ticket")

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import User
+from partnerdesk.manual.demo import demo_section_ids
 
 from . import services
 from .choices import Category, MessageKind
@@ -28,7 +29,6 @@ CAPTURED = {
     "error_messages": "nginx: upstream timed out (110) while reading response header",
     "business_impact": "Administrators cannot react quickly to incidents.",
     "tried_by_first_level": "Restarted both nodes, cleared the browser cache, checked DNS.",
-    "manual_sections_consulted": "5.2 Administration interface, 9.4 Performance",
     "category": Category.MALFUNCTION,
 }
 
@@ -45,7 +45,11 @@ def load_tickets(world: Any) -> None:
         return
     if not Ticket.objects.filter(partner=partner, subject="Admin login slow after 4.2.1").exists():
         ticket = services.create_ticket(
-            acting_user=l1, end_customer=customers[0], subject="Admin login slow after 4.2.1", **CAPTURED
+            acting_user=l1,
+            end_customer=customers[0],
+            subject="Admin login slow after 4.2.1",
+            manual_section_ids=demo_section_ids("5.1", "9.4"),
+            **CAPTURED,
         )
         letter = services.post_message(
             acting_user=l1,
@@ -74,4 +78,24 @@ def load_tickets(world: Any) -> None:
             product="groupios",
             description="How do we renew the web certificate before it expires?",
             category=Category.OPERATION,
+        )
+    if not Ticket.objects.filter(partner=partner, subject="IPsec tunnel to the branch drops every hour").exists():
+        # Solved at first level with the manual (R8.3): the deflection report has a case to count.
+        ticket = services.create_ticket(
+            acting_user=l1,
+            end_customer=customers[1],
+            subject="IPsec tunnel to the branch drops every hour",
+            product="groupios",
+            product_version="4.2.1",
+            description="The site-to-site tunnel to the branch office drops every hour for a minute.",
+            error_messages="charon: CHILD_SA rekeying failed, DPD timeout",
+            category=Category.MALFUNCTION,
+            manual_section_ids=demo_section_ids("7.3", "7.4"),
+        )
+        services.resolve(
+            acting_user=l1,
+            ticket=ticket,
+            note="Same PFS group and lifetime on both sides; only our side starts the rekeying.",
+            solved_with_manual=True,
+            manual_section_ids=demo_section_ids("7.4"),
         )

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Category, DefectStatus, Level, MessageKind, TicketState
+from .choices import Category, DefectStatus, Level, ManualLinkKind, MessageKind, TicketState
 
 
 class Ticket(models.Model):
@@ -67,7 +67,8 @@ class Ticket(models.Model):
     error_messages = models.TextField(_("error messages or logs"), blank=True)
     business_impact = models.TextField(_("business impact"), blank=True)
     tried_by_first_level = models.TextField(_("what first level already tried"), blank=True)
-    manual_sections_consulted = models.TextField(_("manual sections consulted"), blank=True)
+    # Resolved at first level with the manual's help, naming the sections (R8.3; links of kind "solved").
+    solved_with_manual = models.BooleanField(_("solved with the manual"), default=False)
 
     class Meta:
         verbose_name = _("ticket")
@@ -226,3 +227,27 @@ class TicketFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.user_id}"
+
+
+class TicketManualSection(models.Model):
+    """A manual section L1 consulted while capturing (R8.2), or one that solved the ticket (R8.3)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="manual_links")
+    section = models.ForeignKey(
+        "manual.Section", on_delete=models.PROTECT, related_name="ticket_links", verbose_name=_("manual section")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ManualLinkKind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("manual section of a ticket")
+        verbose_name_plural = _("manual sections of tickets")
+        ordering = ["ticket_id", "kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "section", "kind"], name="ticket_manual_section_once"),
+        ]
+        indexes = [models.Index(fields=["section", "kind"], name="ticket_manual_section_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.section_id}"

@@ -25,6 +25,8 @@ from partnerdesk.accounts.services import ensure_role
 from partnerdesk.accounts.validation import choose_one_of
 from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.contracts.models import Contract
+from partnerdesk.manual import selectors as manual_selectors
+from partnerdesk.manual.models import Section
 from partnerdesk.outbox import events
 
 from . import clocks, locks
@@ -32,14 +34,25 @@ from .choices import (
     CAPTURE_FIELDS,
     COVERED_CATEGORIES,
     FIRST_LEVEL_STATES,
+    MANUAL_SECTIONS_CAPTURE,
     PAUSED_STATES,
     DefectStatus,
     HandBackReason,
     Level,
+    ManualLinkKind,
     MessageKind,
     TicketState,
 )
-from .models import Attachment, Message, ProductDefect, SlaNotification, Ticket, TicketFollower, TicketTransition
+from .models import (
+    Attachment,
+    Message,
+    ProductDefect,
+    SlaNotification,
+    Ticket,
+    TicketFollower,
+    TicketManualSection,
+    TicketTransition,
+)
 
 VENDOR_WORKERS = (*SUPPORT_ROLES, Role.VENDOR_ADMIN)
 
@@ -74,6 +87,19 @@ ALLOWED: dict[str, set[str]] = {
 def required_capture_fields() -> tuple[str, ...]:
     """The capture fields required before escalation (R5.2); the vendor's setting."""
     return tuple(settings.TICKET_REQUIRED_CAPTURE)
+
+
+def missing_capture(ticket: Ticket) -> list[str]:
+    """The required capture fields still empty (R5.2); a linked manual section counts as consulted."""
+    missing = []
+    for field in required_capture_fields():
+        if field == MANUAL_SECTIONS_CAPTURE:
+            # Read through the prefetch cache where the caller made one (the API and pages do).
+            if not any(link.kind == ManualLinkKind.CONSULTED for link in ticket.manual_links.all()):
+                missing.append(field)
+        elif not str(getattr(ticket, field, "") or "").strip():
+            missing.append(field)
+    return missing
 
 
 def _ensure_partner_of(user: User, ticket: Ticket) -> None:
@@ -157,7 +183,7 @@ def _refresh_due(ticket: Ticket) -> None:
 
 # --- capture --------------------------------------------------------------------------------------
 
-EDITABLE_FIELDS = ("subject", *CAPTURE_FIELDS)
+EDITABLE_FIELDS = ("subject", *CAPTURE_FIELDS)  # the consulted manual sections: manual_section_ids
 
 
 def _apply_capture(ticket: Ticket, changes: Mapping[str, Any]) -> None:
@@ -169,9 +195,40 @@ def _apply_capture(ticket: Ticket, changes: Mapping[str, Any]) -> None:
     ticket.full_clean(exclude=["partner", "end_customer", "created_by", "charged_contract"])
 
 
+def _sections(user: User, section_ids: Iterable[int]) -> list[Section]:
+    """The published sections of these ids; an id the user cannot read is refused like an unknown one."""
+    ids = set(section_ids)
+    sections = manual_selectors.sections_by_ids(user, ids, published_only=True)
+    if len(sections) != len(ids):
+        raise ValidationError({"manual_section_ids": _("Choose published sections of the manual.")})
+    return sections
+
+
+def _link_consulted(ticket: Ticket, user: User, section_ids: Iterable[int]) -> None:
+    """The consulted sections become exactly these (R8.2)."""
+    sections = _sections(user, section_ids)
+    links = ticket.manual_links.filter(kind=ManualLinkKind.CONSULTED)
+    links.exclude(section__in=sections).delete()
+    TicketManualSection.objects.bulk_create(
+        [
+            TicketManualSection(ticket=ticket, section=s, kind=ManualLinkKind.CONSULTED, created_by=user)
+            for s in sections
+        ],
+        ignore_conflicts=True,
+    )
+
+
 @transaction.atomic
-def create_ticket(*, acting_user: User, end_customer: EndCustomer, subject: str, **capture: Any) -> Ticket:
-    """First level opens a ticket for one of its own end customers (R5.1)."""
+def create_ticket(
+    *,
+    acting_user: User,
+    end_customer: EndCustomer,
+    subject: str,
+    manual_section_ids: Iterable[int] | None = None,
+    **capture: Any,
+) -> Ticket:
+    """First level opens a ticket for one of its own end customers (R5.1), with the manual sections it
+    consulted (R8.2)."""
     ensure_role(acting_user, *PARTNER_ROLES)
     if end_customer.partner_id != acting_user.partner_id:
         raise PermissionDenied(_("Your role does not allow this action."))
@@ -189,19 +246,30 @@ def create_ticket(*, acting_user: User, end_customer: EndCustomer, subject: str,
         to_level=ticket.level,
         reason="created",
     )
+    if manual_section_ids:
+        _link_consulted(ticket, acting_user, manual_section_ids)
     _follow(ticket, acting_user)  # the creator follows its ticket
     return ticket
 
 
 @transaction.atomic
-def update_capture(*, acting_user: User, ticket: Ticket, changes: Mapping[str, Any]) -> Ticket:
-    """The partner completes or corrects the capture while the ticket is at first level."""
+def update_capture(
+    *,
+    acting_user: User,
+    ticket: Ticket,
+    changes: Mapping[str, Any],
+    manual_section_ids: Iterable[int] | None = None,
+) -> Ticket:
+    """The partner completes or corrects the capture while the ticket is at first level; given section
+    ids replace the consulted sections (R8.2)."""
     _ensure_partner_of(acting_user, ticket)
     ticket = _lock(ticket)
     if ticket.state not in FIRST_LEVEL_STATES:
         raise ValidationError({"state": _("The capture can be changed only while the ticket is at first level.")})
     _apply_capture(ticket, changes)
     ticket.save()
+    if manual_section_ids is not None:
+        _link_consulted(ticket, acting_user, manual_section_ids)
     return ticket
 
 
@@ -228,16 +296,10 @@ def escalation_problems(
     problems: dict[str, list[str]] = {}
     if ticket.state not in FIRST_LEVEL_STATES:
         problems.setdefault("state", []).append(_("Only a first-level ticket can be escalated to second level."))
-    for field in required_capture_fields():
-        if not str(getattr(ticket, field) or "").strip():
-            problems.setdefault(field, []).append(_("Required before escalation."))
+    for field in missing_capture(ticket):
+        problems.setdefault(field, []).append(_("Required before escalation."))
     if ticket.category and ticket.category not in COVERED_CATEGORIES:
-        problems.setdefault("category", []).append(
-            _(
-                "Second level covers malfunctions and software defects only. Installation and operation "
-                "questions are answered in the operations and installation manual."
-            )
-        )
+        problems.setdefault("category", []).append(_out_of_scope(ticket))
     covering = contract_selectors.contracts_covering(end_customer=ticket.end_customer, at=at)
     if contract is not None:
         if not covering.filter(pk=contract.pk).exists():
@@ -250,6 +312,31 @@ def escalation_problems(
         if contract is None:
             problems.setdefault("contract_id", []).append(_("No active contract covers this end customer."))
     return problems, contract
+
+
+def manual_sections_for(ticket: Ticket, limit: int = 3) -> list[manual_selectors.Hit]:
+    """The published sections that best match the ticket's text, product and version (R5.4, R8.2)."""
+    return manual_selectors.suggest_published(
+        {f: getattr(ticket, f) for f in manual_selectors.SUGGESTION_FIELDS},
+        product=ticket.product,
+        version=ticket.product_version,
+        limit=limit,
+    )
+
+
+def _out_of_scope(ticket: Ticket) -> str:
+    """The refusal for installation and operation, naming the sections that match the ticket (R5.4)."""
+    refusal = _(
+        "Second level covers malfunctions and software defects only. Installation and operation "
+        "questions are answered in the operations and installation manual."
+    )
+    hits = manual_sections_for(ticket)
+    if not hits:
+        return refusal
+    named = "; ".join(
+        f"{hit.section.number} {hit.section.title} ({manual_selectors.section_path(hit.section)})" for hit in hits
+    )
+    return f"{refusal} {_('Sections that match this ticket:')} {named}"
 
 
 @transaction.atomic
@@ -402,8 +489,18 @@ def return_to_vendor(*, acting_user: User, ticket: Ticket, note: str = "") -> Ti
 
 
 @transaction.atomic
-def resolve(*, acting_user: User, ticket: Ticket, note: str = "") -> Ticket:
-    """The partner resolves its own tickets at any level; the vendor those it works on."""
+def resolve(
+    *,
+    acting_user: User,
+    ticket: Ticket,
+    note: str = "",
+    solved_with_manual: bool = False,
+    manual_section_ids: Iterable[int] = (),
+) -> Ticket:
+    """The partner resolves its own tickets at any level; the vendor those it works on.
+
+    First level may resolve "solved with the manual", naming the sections that solved it (R8.3).
+    """
     ticket = _lock(ticket)
     if acting_user.is_partner:
         _ensure_partner_of(acting_user, ticket)
@@ -411,6 +508,23 @@ def resolve(*, acting_user: User, ticket: Ticket, note: str = "") -> Ticket:
         ensure_role(acting_user, *VENDOR_WORKERS)
         if ticket.state not in (TicketState.ESCALATED, TicketState.THIRD_LEVEL, TicketState.WAITING_FOR_PARTNER):
             raise ValidationError({"state": _("The vendor resolves only tickets at second or third level.")})
+    section_ids = list(manual_section_ids)
+    if solved_with_manual or section_ids:
+        if not acting_user.is_partner or ticket.state not in FIRST_LEVEL_STATES:
+            raise ValidationError(
+                {"solved_with_manual": _("Only first level solves a ticket with the manual, before escalating it.")}
+            )
+        if not section_ids:
+            raise ValidationError({"manual_section_ids": _("Name the manual sections that solved the ticket.")})
+        sections = _sections(acting_user, section_ids)
+        TicketManualSection.objects.bulk_create(
+            [
+                TicketManualSection(ticket=ticket, section=s, kind=ManualLinkKind.SOLVED, created_by=acting_user)
+                for s in sections
+            ],
+            ignore_conflicts=True,
+        )
+        ticket.solved_with_manual = True
     _transition(ticket, actor=acting_user, to_state=TicketState.RESOLVED, reason="resolved", note=note)
     return ticket
 
@@ -444,6 +558,9 @@ def reopen(*, acting_user: User, ticket: Ticket, reason: str) -> Ticket:
         Level.SECOND: TicketState.ESCALATED,
         Level.THIRD: TicketState.THIRD_LEVEL,
     }[Level(ticket.level)]
+    if ticket.solved_with_manual:  # the manual did not solve it after all (R8.3)
+        ticket.solved_with_manual = False
+        ticket.manual_links.filter(kind=ManualLinkKind.SOLVED).delete()
     _transition(ticket, actor=acting_user, to_state=to_state, reason="reopened", note=reason)
     return ticket
 

@@ -18,6 +18,7 @@ from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
 from partnerdesk.channels import selectors as channel_selectors
 from partnerdesk.contracts import selectors as contract_selectors
+from partnerdesk.manual import selectors as manual_selectors
 from partnerdesk.web.errors import add_service_errors, flash_refusal
 from partnerdesk.web.params import object_id, object_ids
 from partnerdesk.worklog import selectors as worklog_selectors
@@ -25,7 +26,7 @@ from partnerdesk.worklog.choices import TIME_BOOKING_ROLES
 from partnerdesk.worklog.forms import TimeEntryForm
 
 from . import selectors, services
-from .choices import Category, Level, MessageKind, TicketState
+from .choices import COVERED_CATEGORIES, Category, Level, ManualLinkKind, MessageKind, TicketState
 from .clocks import support_minutes_left, vendor_calendar
 from .forms import AttachmentForm, CaptureForm, HandBackForm, MessageForm, TicketCreateForm
 from .models import Ticket
@@ -89,16 +90,48 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Only partners open tickets."))
     end_customers = account_selectors.end_customers_visible_to(user).filter(is_active=True)
     form = TicketCreateForm(request.POST or None, end_customers=end_customers)
+    ticked = _ticked(request)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "end_customer"}
         try:
-            ticket = services.create_ticket(acting_user=user, end_customer=form.cleaned_data["end_customer"], **data)
+            ticket = services.create_ticket(
+                acting_user=user, end_customer=form.cleaned_data["end_customer"], manual_section_ids=ticked, **data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Ticket opened."))
             return redirect("web:ticket", ticket_id=ticket.pk)
-    return render(request, "tickets/ticket_create.html", {"form": form})
+    context = {
+        "form": form,
+        "ticked": manual_selectors.sections_by_ids(user, ticked, published_only=True),
+        "suggested": manual_selectors.suggest_sections(
+            user, request.POST, product=request.POST.get("product", ""), version=request.POST.get("product_version", "")
+        )
+        if request.method == "POST"
+        else [],
+    }
+    return render(request, "tickets/ticket_create.html", context)
+
+
+def _ticked(request: HttpRequest) -> list[int]:
+    """The manual sections ticked on a capture form (R8.2)."""
+    return object_ids(request.POST.getlist("manual_section_ids"))
+
+
+def _manual_context(user: User, ticket: Ticket) -> dict[str, Any]:
+    """The ticket's linked sections, and the sections that match its text (R8.2, R5.4)."""
+    links = list(ticket.manual_links.select_related("section").order_by("kind", "section__sort_key", "pk"))
+    consulted = [link.section for link in links if link.kind == ManualLinkKind.CONSULTED]
+    consulted_ids = {s.pk for s in consulted}
+    matching = services.manual_sections_for(ticket, limit=5) if ticket.level == Level.FIRST else []
+    return {
+        "manual_links": links,
+        "ticked": consulted,
+        "suggested": [hit for hit in matching if hit.section.pk not in consulted_ids],
+        "out_of_scope": bool(ticket.category) and ticket.category not in COVERED_CATEGORIES,
+        "resolve_sections": consulted + [hit.section for hit in matching if hit.section.pk not in consulted_ids][:3],
+    }
 
 
 def _with_originals(user: User, thread: list[Any]) -> list[tuple[Any, int | None]]:
@@ -124,6 +157,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
                     acting_user=user,
                     ticket=ticket,
                     changes={k: capture_form.cleaned_data[k] for k in capture_form.changed_data},
+                    manual_section_ids=_ticked(request),
                 )
             except (ValidationError, PermissionDenied) as error:
                 flash_refusal(request, error)
@@ -135,7 +169,8 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "ticket": selectors.ticket_shown_to(user, ticket),  # the vendor reads it masked (R9.1)
         "capture_form": capture_form,
-        "missing": [f for f in services.required_capture_fields() if not str(getattr(ticket, f) or "").strip()],
+        "missing": services.missing_capture(ticket),
+        **_manual_context(user, ticket),
         "thread": _with_originals(user, list(selectors.messages_shown_to(user, ticket))),  # (message, mail id)
         "attachments": list(selectors.attachments_shown_to(user, ticket)),
         "history": list(selectors.transitions_shown_to(user, ticket)),
@@ -241,7 +276,13 @@ def ticket_resolve(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return _act(
         request,
         ticket_id,
-        lambda t: services.resolve(acting_user=_user(request), ticket=t, note=request.POST.get("note", "")),
+        lambda t: services.resolve(
+            acting_user=_user(request),
+            ticket=t,
+            note=request.POST.get("note", ""),
+            solved_with_manual=request.POST.get("solved_with_manual") == "on",
+            manual_section_ids=_ticked(request) if request.POST.get("solved_with_manual") == "on" else [],
+        ),
         _("Ticket resolved."),
     )
 

@@ -5,6 +5,7 @@ from partnerdesk.billing import views as billing_views
 from partnerdesk.channels import views as channel_views
 from partnerdesk.contact import views as contact_views
 from partnerdesk.contracts import views as contract_views
+from partnerdesk.manual import views as manual_views
 from partnerdesk.outbox import views as outbox_views
 from partnerdesk.tickets import views as ticket_views
 from partnerdesk.webhooks import views as webhook_views
@@ -50,6 +51,16 @@ urlpatterns = [
     path("contracts/<id:contract_id>/activate/", contract_views.contract_activate, name="contract_activate"),
     path("plans/", contract_views.plan_list, name="plans"),
     path("plans/new/", contract_views.plan_create, name="plan_create"),
+    # the operations and installation manual (partnerdesk.manual)
+    path("manual/", manual_views.manual_index, name="manual"),
+    path("manual/new/", manual_views.manual_section_create, name="manual_section_create"),
+    path("manual/suggestions/", manual_views.manual_suggestions, name="manual_suggestions"),
+    path("manual/deflection/", manual_views.manual_deflection, name="manual_deflection"),
+    path("manual/sections/<id:section_id>/", manual_views.manual_section, name="manual_section"),
+    path("manual/sections/<id:section_id>/edit/", manual_views.manual_section_edit, name="manual_section_edit"),
+    path(
+        "manual/sections/<id:section_id>/publish/", manual_views.manual_section_publish, name="manual_section_publish"
+    ),
     # tickets (partnerdesk.tickets)
     path("tickets/", ticket_views.ticket_list, name="tickets"),
     path("tickets/new/", ticket_views.ticket_create, name="ticket_create"),

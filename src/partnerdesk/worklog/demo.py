@@ -16,6 +16,7 @@ from django.utils import timezone
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import User
 from partnerdesk.contracts.models import Contract
+from partnerdesk.manual.demo import demo_section_ids
 from partnerdesk.tickets import services as ticket_services
 from partnerdesk.tickets.choices import Category
 from partnerdesk.tickets.models import Ticket
@@ -50,7 +51,7 @@ def _capture(subject: str) -> dict[str, Any]:
         "error_messages": "See the log excerpt in the first message.",
         "business_impact": "The customer works around it by hand.",
         "tried_by_first_level": "Restarted the services, checked the configuration against the manual.",
-        "manual_sections_consulted": "5.2 Administration, 9.4 Troubleshooting",
+        "manual_section_ids": demo_section_ids("5.1", "9.4"),
         "category": Category.MALFUNCTION,
     }
 

@@ -13,6 +13,7 @@ from partnerdesk.accounts.demo import load_parties
 
 # Each app that has demo data adds its loader here; each takes the DemoWorld and extends it.
 DEMO_LOADERS: list[str] = [
+    "partnerdesk.manual.demo.load_manual",
     "partnerdesk.contracts.demo.load_contracts",
     "partnerdesk.worklog.demo.load_work",
     "partnerdesk.tickets.demo.load_tickets",
