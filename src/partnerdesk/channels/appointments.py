@@ -35,7 +35,6 @@ from partnerdesk.contact.choices import Channel
 from partnerdesk.contact.gate import ContactMoment, ContactPermit, ContactRefused, authorize_contact, log_refusal
 from partnerdesk.contact.gate import perform_contact as gate_perform_contact
 from partnerdesk.outbox import events
-from partnerdesk.outbox.services import vendor_domain
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.worklog import services as worklog_services
 from partnerdesk.worklog.choices import Activity
@@ -57,7 +56,6 @@ from .models import Appointment, AppointmentChange, MeetingParticipant
 
 T = TypeVar("T")
 
-APPOINTMENT_CHANGED = "appointment.changed"
 MAX_PHONE = 40
 # A log's end a little in the future is clock skew.
 END_CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -121,7 +119,7 @@ def _change(appointment: Appointment, kind: str, actor: User, **detail: Any) -> 
         appointment=appointment, kind=kind, at=timezone.now(), actor=actor, detail=detail
     )
     events.publish(
-        APPOINTMENT_CHANGED,
+        events.APPOINTMENT_CHANGED,
         partner_id=appointment.ticket.partner_id,
         data={"appointment": appointment.pk, "change": change.pk, "kind": kind},
         actor_id=actor.pk,
@@ -460,7 +458,8 @@ def create_meeting(
     persons = _persons(ticket, contact_persons)
     if not staff and not persons:
         raise ValidationError({"participants": _("Invite at least one participant.")})
-    uid = f"meeting-{uuid.uuid4()}@{vendor_domain()}"
+    # A bare UUID (RFC 7986 5.3): no domain, so an end customer's copy names no vendor domain (R9.6).
+    uid = str(uuid.uuid4())
     link = join_link(pasted=join_url, uid=uid, meeting_id=0, ticket_id=ticket.pk) if join_url else ""
     permits = _gated(acting_user=acting_user, ticket=ticket, persons=persons)
 
