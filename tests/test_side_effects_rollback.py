@@ -27,6 +27,11 @@ ROLLBACK_TESTS = {
     # Every notification (R4.9, R6.3, R7.1): rolled back for each kind of change that causes one.
     "channels/notifications.py:_enqueue": "tests.channels.test_rollback:"
     + "test_r7_1_rolled_back_change_leaves_no_notification",
+    # Web-meeting invitations (R7.3) to partner/vendor users and, through the gate, to end customers (R9.3).
+    "channels/invitations.py:enqueue_staff_invitations": "tests.channels.test_rollback:"
+    + "test_r7_3_rolled_back_meeting_sends_no_invitation",
+    "channels/invitations.py:enqueue_end_customer_invitation": "tests.channels.test_rollback:"
+    + "test_r7_3_rolled_back_meeting_sends_no_invitation",
     "billing/delivery.py:_enqueue_mail": "tests.billing.test_delivery:"
     + "test_r10_6_a_failure_while_storing_leaves_neither_documents_nor_mail",
 }

@@ -51,6 +51,12 @@ ROUTES: dict[str, ListCase] = {
     "/api/v1/invoices/{invoice_id}": ListCase(
         qc.grow_invoice_lines, roles=(Role.BILLING, Role.PARTNER_ADMIN), setup=qc.one_invoice
     ),
+    "/api/v1/tickets/{ticket_id}/callbacks": ListCase(qc.grow_callbacks, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/api/v1/tickets/{ticket_id}/meetings": ListCase(qc.grow_meetings, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/api/v1/tickets/{ticket_id}/remote-sessions": ListCase(
+        qc.grow_remote_sessions, roles=(Role.L1_AGENT, Role.L2_AGENT)
+    ),
+    "/api/v1/support-hours/slots": ListCase(qc.grow_slots, roles=(Role.L1_AGENT, Role.L2_AGENT), fixed_length=True),
     "/api/v1/billing-runs": ListCase(qc.grow_billing_runs, roles=(Role.BILLING, Role.VENDOR_ADMIN)),
     "/api/v1/webhooks/{webhook_id}/deliveries": ListCase(
         qc.grow_webhook_deliveries, roles=(Role.PARTNER_ADMIN,), setup=qc.webhook_endpoint

@@ -75,6 +75,10 @@ MODEL_OF_PARAMETER = {
     "token_id": "accounts.ApiToken",
     "webhook_id": "webhooks.Endpoint",
     "mail_id": "channels.InboundMail",
+    "callback_id": "channels.Appointment",
+    "meeting_id": "channels.Appointment",
+    "agent_id": "accounts.User",
+    "consenting_user_id": "accounts.User",
 }
 
 
