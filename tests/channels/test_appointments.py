@@ -281,3 +281,26 @@ def test_r9_1_the_vendor_sees_no_end_customer_participants_name(desk, api_as):
     seen_by_partner = api_as("l1_agent").get(f"tickets/{desk.ticket.pk}/meetings").json()["items"][0]
     assert desk.person.name in [p["name"] for p in seen_by_partner["participants"]]
     assert Appointment.objects.get().state == AppointmentState.SCHEDULED
+
+
+def test_r7_2_both_sides_are_told_of_a_scheduled_callback_by_mail(desk, api_as, world):
+    from partnerdesk.outbox.events import run_deferred
+    from partnerdesk.outbox.models import OutboxMessage
+
+    l1 = world.user("l1_agent")
+    l1.language = "de"
+    l1.save(update_fields=["language"])
+    callback = _request(api_as, desk).json()
+    run_deferred()
+    requested = OutboxMessage.objects.filter(kind="appointment")
+    assert desk.agent.email in {a for row in requested for a in row.to}  # the vendor's queue hears of the request
+    assert l1.email not in {a for row in requested for a in row.to}  # never the actor
+    before = OutboxMessage.objects.order_by("-pk").first().pk
+    start, _end = open_slots(1)[0]
+    assert _schedule(api_as, desk, callback["id"], start, agent=desk.second_agent).status_code == 200
+    run_deferred()
+    told = list(OutboxMessage.objects.filter(kind="appointment", pk__gt=before))
+    to = {a for row in told for a in row.to}
+    assert {l1.email, desk.second_agent.email} <= to and desk.agent.email not in to
+    german = next(row for row in told if row.to == [l1.email])
+    assert "Rückruf" in german.subject and "geplant" in german.subject
