@@ -96,6 +96,9 @@ def register(isolation: ModuleType) -> None:
     isolation.ID_KINDS.setdefault(
         "meeting_id", kind(own=lambda w, u: w.channels_meeting_a.pk, foreign=_foreign_appointment("meeting"))
     )
+    isolation.ID_KINDS.setdefault(
+        "appointment_id", kind(own=lambda w, u: w.channels_meeting_a.pk, foreign=_foreign_appointment("meeting"))
+    )
     # Vendor staff: a partner's user is no agent, for anyone.
     isolation.ID_KINDS.setdefault(
         "agent_id", kind(own=lambda w, u: w.users[Role.L2_AGENT].pk, foreign=lambda w, u: w.outsider[Role.L1_AGENT].pk)

@@ -83,3 +83,34 @@ def test_r7_3_day_plan_shows_today_and_this_week_per_agent(desk):
         assert f"#{desk.ticket.pk}" in text and str(desk.agent) in text
     assert _client(desk.agent).get("/day-plan/").status_code == 200
     assert _client(desk.world.user("l1_agent")).get("/day-plan/").status_code == 403
+
+
+def test_r7_2_the_agent_logs_a_scheduled_callback_on_the_ticket_page(desk):
+    from datetime import timedelta
+
+    start, end = open_slots(1, minutes=120)[0]
+    callback = appointments.request_callback(
+        acting_user=desk.world.user("l1_agent"),
+        ticket=desk.ticket,
+        topic="Rückruf",
+        phone="+49 431 1",
+        wished_from=start,
+        wished_until=end,
+    )
+    appointments.schedule_callback(acting_user=desk.agent, callback=callback, agent=desk.agent, starts_at=start)
+    page = _client(desk.agent).get(f"/tickets/{desk.ticket.pk}/").content.decode()
+    assert f"/appointments/{callback.pk}/log/" in page
+    held = timezone.localtime(timezone.now() - timedelta(minutes=30), start.tzinfo)
+    response = _client(desk.agent).post(
+        f"/appointments/{callback.pk}/log/",
+        {
+            "started_at": held.strftime("%Y-%m-%dT%H:%M"),
+            "ended_at": (held + timedelta(minutes=16)).strftime("%Y-%m-%dT%H:%M"),
+            "outcome": "reached",
+            "notes": "ok",
+        },
+        follow=True,
+    )
+    assert "Logged and booked as time." in response.content.decode()
+    callback.refresh_from_db()
+    assert callback.state == AppointmentState.HELD and callback.time_entry.units == 2  # 16 minutes (R4.2)

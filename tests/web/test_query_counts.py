@@ -59,6 +59,7 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/billing/settings/": (NO_ROWS, "the vendor's one invoice data form"),
     "/tickets/{ticket_id}/callbacks/": (POST_ONLY, "asks for a callback"),
     "/callbacks/{callback_id}/schedule/": (POST_ONLY, "schedules a callback"),
+    "/appointments/{appointment_id}/log/": (POST_ONLY, "logs a callback or meeting as time"),
     "/partners/{partner_id}/billing/": (NO_ROWS, "one partner's billing data form"),
     "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver/": (POST_ONLY, "queues a delivery again"),
 }

@@ -260,3 +260,39 @@ def day_plan(request: HttpRequest) -> HttpResponse:
             ).order_by("full_name", "pk"),
         },
     )
+
+
+@login_required
+@require_POST
+def appointment_log(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """The agent logs a scheduled callback or meeting from the ticket page: it becomes a time entry (R7.2, R7.3)."""
+    user = _asker(request)
+    rows = selectors.appointments_visible_to(user).filter(
+        kind__in=[AppointmentKind.CALLBACK, AppointmentKind.WEB_MEETING]
+    )
+    appointment = get_visible_or_404(rows, appointment_id, user=user)
+    try:
+        if not user.is_vendor:
+            raise PermissionDenied(_("Your role does not allow this action."))
+        started_at, ended_at = _moment(request.POST.get("started_at")), _moment(request.POST.get("ended_at"))
+        if started_at is None or ended_at is None:
+            raise ValidationError({"started_at": _("Enter a date and time as ISO 8601 with a time zone.")})
+        notes = request.POST.get("notes", "")
+        if appointment.kind == AppointmentKind.CALLBACK:
+            appointments.log_callback(
+                acting_user=user,
+                callback=appointment,
+                started_at=started_at,
+                ended_at=ended_at,
+                outcome=request.POST.get("outcome", ""),
+                notes=notes,
+            )
+        else:
+            appointments.log_meeting(
+                acting_user=user, meeting=appointment, started_at=started_at, ended_at=ended_at, notes=notes
+            )
+    except (ValidationError, PermissionDenied) as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, _("Logged and booked as time."))
+    return redirect("web:ticket", ticket_id=appointment.ticket_id)

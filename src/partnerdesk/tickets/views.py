@@ -18,6 +18,7 @@ from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
 from partnerdesk.channels import scheduling as appointment_scheduling
 from partnerdesk.channels import selectors as channel_selectors
+from partnerdesk.channels.choices import CallOutcome
 from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.web.errors import add_service_errors, flash_refusal
 from partnerdesk.web.params import object_id, object_ids
@@ -71,6 +72,7 @@ def _appointments_of(user: User, ticket: Ticket) -> dict[str, Any]:
         if may_request
         else [],
         "support_week": "; ".join(vendor_calendar().describe_week()),
+        "call_outcomes": CallOutcome.choices,
     }
 
 
