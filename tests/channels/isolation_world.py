@@ -45,8 +45,9 @@ def _foreign(world: Any, user: User) -> int:
     return world.inbound_inbox_b if user.is_partner else world.inbound_inbox_a
 
 
-def _appointments_on(world: Any, ticket: Any, suffix: str, l1: User) -> None:
-    start = timezone.now() + timedelta(days=400 + len(suffix))  # far off: the walk's own attempts never clash
+def _appointments_on(world: Any, ticket: Any, suffix: str, l1: User, index: int) -> None:
+    # Far off, an hour apart: the walk's own attempts never clash, nor do these (one agent, exclusion constraint).
+    start = timezone.now() + timedelta(days=400, hours=index)
     callback = Appointment.objects.create(
         ticket=ticket,
         kind=AppointmentKind.CALLBACK,
@@ -63,8 +64,8 @@ def _appointments_on(world: Any, ticket: Any, suffix: str, l1: User) -> None:
         state=AppointmentState.SCHEDULED,
         requested_by=world.user(Role.L2_AGENT),
         agent=world.user(Role.L2_AGENT),
-        starts_at=start + timedelta(days=1, minutes=30 * len(suffix)),
-        ends_at=start + timedelta(days=1, minutes=30 * len(suffix) + 30),
+        starts_at=start + timedelta(days=1),
+        ends_at=start + timedelta(days=1, minutes=30),
         join_url="https://meet.example/walker",
         uid=f"walker-{suffix}",
     )
@@ -74,9 +75,9 @@ def _appointments_on(world: Any, ticket: Any, suffix: str, l1: User) -> None:
 
 
 def extend_appointments(world: Any) -> None:
-    _appointments_on(world, world.contracts_ticket_a, "a", world.users[Role.L1_AGENT])
-    _appointments_on(world, world.contracts_ticket_b, "b", world.outsider[Role.L1_AGENT])
-    _appointments_on(world, world.contracts_first_level_ticket_a, "first_level_a", world.users[Role.L1_AGENT])
+    _appointments_on(world, world.contracts_ticket_a, "a", world.users[Role.L1_AGENT], 0)
+    _appointments_on(world, world.contracts_ticket_b, "b", world.outsider[Role.L1_AGENT], 1)
+    _appointments_on(world, world.contracts_first_level_ticket_a, "first_level_a", world.users[Role.L1_AGENT], 2)
 
 
 def _foreign_appointment(name: str) -> Any:
