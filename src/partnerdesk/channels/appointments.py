@@ -305,9 +305,17 @@ def log_callback(
     permit = _check_gate(
         acting_user=acting_user, ticket=callback.ticket, person=callback.contact_person, channel=Channel.CALL
     )
-    return gate_perform_contact(
-        permit=permit, channel=Channel.CALL, act=write, describe=lambda row: {"callback": row.pk, "minutes": minutes}
-    )
+
+    def gated() -> Appointment:
+        locks.lock_appointment(callback.pk)  # the appointment before the contact chain (the one order, locks.py)
+        return gate_perform_contact(
+            permit=permit,
+            channel=Channel.CALL,
+            act=write,
+            describe=lambda row: {"callback": row.pk, "minutes": minutes},
+        )
+
+    return _run_gated(acting_user, callback.ticket, gated, channel=Channel.CALL)
 
 
 # --- web meetings (R7.3) ------------------------------------------------------------------------------
@@ -411,9 +419,10 @@ def _send_all(*, acting_user: User, meeting: Appointment, permits: list[tuple[Co
     _invite_end_customers(meeting, permits)
 
 
-def _run_gated(acting_user: User, ticket: Ticket, write: Callable[[], T]) -> T:
-    """Run a write whose end-customer invitations act inside it; a refusal at that moment rolls the whole write
-    back and its audit row is written again afterwards."""
+def _run_gated(acting_user: User, ticket: Ticket, write: Callable[[], T], channel: str = Channel.WEB_MEETING) -> T:
+    """Run a write whose contact with an end customer acts inside it (``perform_contact``, after the write's own
+    locks: agent, appointment, then the contact chain); a refusal at that moment rolls the whole write back and
+    its audit row is written again afterwards."""
     try:
         with transaction.atomic():
             return write()
@@ -422,7 +431,7 @@ def _run_gated(acting_user: User, ticket: Ticket, write: Callable[[], T]) -> T:
             refused,
             acting_user=acting_user,
             ticket=ticket,
-            channel=Channel.WEB_MEETING,
+            channel=channel,
             person_id=refused.contact_person_id or 0,
         )
         raise
@@ -628,7 +637,7 @@ def record_remote_session(
         raise ValidationError(errors)
 
     def write(_moment: ContactMoment | None = None) -> Appointment:
-        locks.lock_agent(acting_user.pk)
+        locks.lock_agent(acting_user.pk)  # first: the agent, then the contact chain (the one order, locks.py)
         scheduling.check_slot(
             starts_at=started_at, minutes=minutes, agent_id=acting_user.pk, field="started_at", future=False
         )
@@ -667,9 +676,14 @@ def record_remote_session(
     permit = _check_gate(
         acting_user=acting_user, ticket=ticket, person=contact_person, channel=Channel.REMOTE_MAINTENANCE
     )
-    return gate_perform_contact(
-        permit=permit,
-        channel=Channel.REMOTE_MAINTENANCE,
-        act=write,
-        describe=lambda session: {"remote_session": session.pk, "minutes": minutes},
-    )
+
+    def gated() -> Appointment:
+        locks.lock_agent(acting_user.pk)
+        return gate_perform_contact(
+            permit=permit,
+            channel=Channel.REMOTE_MAINTENANCE,
+            act=write,
+            describe=lambda session: {"remote_session": session.pk, "minutes": minutes},
+        )
+
+    return _run_gated(acting_user, ticket, gated, channel=Channel.REMOTE_MAINTENANCE)

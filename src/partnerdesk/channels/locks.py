@@ -1,7 +1,8 @@
 """Row locks of the channels app (ARCHITECTURE 6): only here, each naming its own row.
 
 Appointments lock in one order: the agent first (``lock_agent``, which serialises every booking of that agent's
-time, R6.4), then the appointment.
+time, R6.4), then the appointment, then what ``contact.gate.perform_contact`` locks (the partner's audit chain and
+its authorisations), then what the worklog's booking locks (contract, term).
 """
 
 from __future__ import annotations
