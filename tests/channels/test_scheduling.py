@@ -125,3 +125,13 @@ def test_r6_4_slots_skip_time_every_agent_has_booked(desk, api_as, world):
 def test_r6_4_slots_api_refuses_bad_parameters(api_as):
     assert api_as("l1_agent").get("support-hours/slots?duration=0").status_code == 422
     assert api_as("l1_agent").get("support-hours/slots?count=500").status_code == 422
+
+
+def test_r13_1_a_time_beyond_the_calendars_years_is_a_field_error_not_a_server_error(desk, api_as):
+    """Found by schemathesis: the hours engine knows holidays up to 2100 only."""
+    far = "2495-04-27T00:36:13-10:21".replace("-10:21", "%2B01:00")
+    response = api_as("l1_agent").get(f"support-hours/slots?from={far}")
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "from"
+    with pytest.raises(Exception) as refused:
+        _meeting(desk, berlin(2495, 4, 27, 10, 0))
+    assert "starts_at" in refused.value.message_dict

@@ -345,7 +345,7 @@ def _partner_user(request: HttpRequest, ticket: Ticket, pk: int, *, vendor_too: 
 )
 def list_slots(request: HttpRequest, query: Query[SlotsQuery]):  # type: ignore[no-untyped-def]
     now = timezone.now()
-    after = max(query.from_ or now, now)
+    after = scheduling.ensure_in_calendar(max(query.from_ or now, now), "from")
     slots = scheduling.free_slots(duration=timedelta(minutes=query.duration), after=after, count=query.count)
     return [SlotOut(start=start, end=end) for start, end in slots]
 

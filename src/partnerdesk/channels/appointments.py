@@ -201,8 +201,8 @@ def request_callback(
         add_error(errors, "phone", _("Give the number to call, or choose a contact person."))
     if errors:
         raise ValidationError(errors)
-    wished_from = _ensure_aware(wished_from, "wished_from")
-    wished_until = _ensure_aware(wished_until, "wished_until")
+    wished_from = scheduling.ensure_in_calendar(_ensure_aware(wished_from, "wished_from"), "wished_from")
+    wished_until = scheduling.ensure_in_calendar(_ensure_aware(wished_until, "wished_until"), "wished_until")
     if wished_until <= wished_from:
         raise ValidationError({"wished_until": _("The end must lie after the start.")})
     now = timezone.now()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import User
+from partnerdesk.hours import OutOfRangeError
 from partnerdesk.tickets.clocks import vendor_calendar
 
 from .choices import BUSY_STATES, AppointmentKind
@@ -49,6 +50,17 @@ class SlotRefused(ValidationError):
 def local_text(moment: datetime) -> str:
     zone = vendor_calendar().zone
     return f"{timezone.localtime(moment, zone):%Y-%m-%d %H:%M}"
+
+
+def ensure_in_calendar(moment: datetime, field: str) -> datetime:
+    """Refuse a time the support calendar does not know (its holidays end with its range), naming the field."""
+    first, last = vendor_calendar().years
+    year = timezone.localtime(moment, vendor_calendar().zone).year
+    if not first <= year < last:  # the last year stays free for the slot search beyond the time asked for
+        raise ValidationError(
+            {field: _("Choose a time between %(first)s and %(last)s.") % {"first": first, "last": last - 1}}
+        )
+    return moment
 
 
 def within_support_hours(starts_at: datetime, ends_at: datetime) -> bool:
@@ -95,7 +107,10 @@ def free_slots(*, duration: timedelta, after: datetime, count: int, agent_id: in
     horizon = after + timedelta(days=SEARCH_DAYS)
     batch = max(count * 4, 16)
     while len(found) < count and cursor < horizon:
-        candidates = calendar.next_open_slots(cursor, duration, batch)
+        try:
+            candidates = calendar.next_open_slots(cursor, duration, batch)
+        except OutOfRangeError:  # the calendar's range ends: fewer slots
+            break
         if not candidates:
             break
         busy = busy_times(agent_ids, candidates[0][0], candidates[-1][1]) if agent_ids else {}
@@ -140,6 +155,7 @@ def check_slot(
 ) -> datetime:
     """Refuse a time outside support hours, one that runs past their end, one in the past (``future``), or one
     that clashes with another appointment of the agent (call under ``locks.lock_agent``); returns the end."""
+    ensure_in_calendar(starts_at, field)
     duration = timedelta(minutes=minutes)
     ends_at = starts_at + duration
     now = timezone.now()
