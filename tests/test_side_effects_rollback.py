@@ -29,6 +29,11 @@ ROLLBACK_TESTS = {
     + "test_r7_1_rolled_back_change_leaves_no_notification",
     "channels/user_invitations.py:send_set_password_mail": "tests.accounts.test_invitations:"
     + "test_r1_5_invitation_rolled_back_leaves_no_user_and_no_mail",
+    # Web-meeting invitations (R7.3) to partner/vendor users and, through the gate, to end customers (R9.3).
+    "channels/invitations.py:enqueue_staff_invitations": "tests.channels.test_rollback:"
+    + "test_r7_3_rolled_back_meeting_sends_no_invitation",
+    "channels/invitations.py:enqueue_end_customer_invitation": "tests.channels.test_rollback:"
+    + "test_r7_3_rolled_back_meeting_sends_no_invitation",
     "billing/delivery.py:_enqueue_mail": "tests.billing.test_delivery:"
     + "test_r10_6_a_failure_while_storing_leaves_neither_documents_nor_mail",
 }

@@ -264,6 +264,10 @@ PARTNERDESK_OUTBOX_SENDING_TIMEOUT_SECONDS = envint("PARTNERDESK_OUTBOX_SENDING_
 PARTNERDESK_OUTBOX_KEEP_SENT_DAYS = envint("PARTNERDESK_OUTBOX_KEEP_SENT_DAYS", 30)
 PARTNERDESK_WORKER_INTERVAL_SECONDS = envint("PARTNERDESK_WORKER_INTERVAL_SECONDS", 5)
 
+# Web meetings (R7.3): the vendor's meeting service's join link, {uid}, {meeting} and {ticket} filled in;
+# empty: the agent pastes each meeting's link.
+PARTNERDESK_MEETING_LINK_TEMPLATE = env("PARTNERDESK_MEETING_LINK_TEMPLATE", "")
+
 # Inbound mail (R7.1): the desk's address (replies go to its +token form), the IMAP mailbox `mail fetch`
 # and the worker read, and the largest message accepted.
 PARTNERDESK_INBOUND_ADDRESS = env("PARTNERDESK_INBOUND_ADDRESS", "")

@@ -50,6 +50,7 @@ def test_r12_2_the_api_answers_one_switch_per_kind_of_the_role(world, api_as):
         "ticket_third_level": True,
         "ticket_resolved": True,
         "breach_risk": True,
+        "appointment": True,
     }
     assert api_as(Role.SALES).get("me/notifications").json() == {"quota_threshold": True}
     assert api_as(Role.BILLING).get("me/notifications").json() == {}
@@ -111,7 +112,7 @@ def test_r7_1_the_profile_page_saves_the_switches(world):
         "/profile/", {"notifications": "1", "notify": ["vendor_message", "ticket_resolved"]}, follow=True
     )
     assert "Your notification settings were saved." in response.content.decode()
-    assert User.objects.get(pk=l1.pk).notifications_off == ["ticket_handed_back", "ticket_third_level"]
+    assert User.objects.get(pk=l1.pk).notifications_off == ["ticket_handed_back", "ticket_third_level", "appointment"]
     page = response.content.decode()
     assert 'value="ticket_handed_back">' in page and 'value="vendor_message" checked' in page
 

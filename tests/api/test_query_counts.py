@@ -56,6 +56,12 @@ ROUTES: dict[str, ListCase] = {
     "/api/v1/reports/manual-deflection": ListCase(
         qc.grow_solved_with_manual, roles=(Role.VENDOR_ADMIN, Role.PARTNER_ADMIN)
     ),
+    "/api/v1/tickets/{ticket_id}/callbacks": ListCase(qc.grow_callbacks, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/api/v1/tickets/{ticket_id}/meetings": ListCase(qc.grow_meetings, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/api/v1/tickets/{ticket_id}/remote-sessions": ListCase(
+        qc.grow_remote_sessions, roles=(Role.L1_AGENT, Role.L2_AGENT)
+    ),
+    "/api/v1/support-hours/slots": ListCase(qc.grow_slots, roles=(Role.L1_AGENT, Role.L2_AGENT), fixed_length=True),
     "/api/v1/billing-runs": ListCase(qc.grow_billing_runs, roles=(Role.BILLING, Role.VENDOR_ADMIN)),
     "/api/v1/webhooks/{webhook_id}/deliveries": ListCase(
         qc.grow_webhook_deliveries, roles=(Role.PARTNER_ADMIN,), setup=qc.webhook_endpoint

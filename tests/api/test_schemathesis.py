@@ -76,6 +76,10 @@ MODEL_OF_PARAMETER = {
     "webhook_id": "webhooks.Endpoint",
     "mail_id": "channels.InboundMail",
     "section_id": "manual.Section",
+    "callback_id": "channels.Appointment",
+    "meeting_id": "channels.Appointment",
+    "agent_id": "accounts.User",
+    "consenting_user_id": "accounts.User",
 }
 
 

@@ -211,3 +211,86 @@ Betreff: AW: [#{ticket}] Synchronisation bricht ab
 
 Bitte senden Sie uns das Protokoll der letzten Synchronisation.
 """
+
+
+# --- appointments (R7.2-R7.4) ------------------------------------------------------------------------
+
+
+@dataclass
+class Desk:
+    """Partner A's escalated ticket on an S contract (R4.5 prices), its end customer's two contact persons, the
+    vendor's L2 agent and a second agent; `grant()` authorises contact like the partner does (R9.2)."""
+
+    world: Any
+    ticket: Any
+    contract: Any
+    person: Any
+    colleague: Any
+    agent: Any
+    second_agent: Any
+
+    def grant(self, channels: list[str], **overrides: Any) -> Any:
+        from datetime import timedelta
+
+        from partnerdesk.contact import services as contact_services
+        from partnerdesk.contact.choices import AppearAs
+
+        values: dict[str, Any] = {
+            "acting_user": self.world.user("l1_agent"),
+            "end_customer": self.ticket.end_customer,
+            "ticket": self.ticket,
+            "channels": channels,
+            "contact_persons": [self.person],
+            "valid_until": timezone.now() + timedelta(days=30),
+            "appear_as": AppearAs.PARTNER,
+        }
+        values.update(overrides)
+        return contact_services.grant_authorization(**values)
+
+
+@pytest.fixture
+def desk(world: Any) -> Desk:
+    from tests.contact.conftest import install_vendor, white_label
+    from tests.contracts.conftest import escalated_ticket as charged_ticket
+    from tests.contracts.conftest import make_contract
+    from tests.factories import ContactPersonFactory, vendor_user
+
+    install_vendor()
+    white_label(world.partner_a)
+    person = world.contact_a
+    person.phone = "+49 431 5550123"
+    person.save()
+    colleague = ContactPersonFactory(
+        end_customer=world.customer_a, name="Maria Petersen", email="maria@hansen.example", phone="0431 5550999"
+    )
+    contract = make_contract(world, "S", start=timezone.localdate() - timedelta_days(60))
+    ticket = charged_ticket(contract, world.customer_a)
+    second = vendor_user("l2_agent", email="second@vendor.example", full_name="Second Agent")
+    return Desk(world, ticket, contract, person, colleague, world.user("l2_agent"), second)
+
+
+def timedelta_days(days: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(days=days)
+
+
+def open_slots(count: int = 3, *, minutes: int = 30, after: Any = None) -> list[tuple[Any, Any]]:
+    """The next support-hours slots from tomorrow on (the hours engine's, R6.4)."""
+    from datetime import timedelta
+
+    from partnerdesk.tickets.clocks import vendor_calendar
+
+    start = after or timezone.now() + timedelta(days=1)
+    return vendor_calendar().next_open_slots(start, timedelta(minutes=minutes), count)
+
+
+def past_slot(*, minutes: int = 30) -> tuple[Any, Any]:
+    """A support-hours slot that lies wholly in the past week or two (for sessions that were held)."""
+    from datetime import timedelta
+
+    from partnerdesk.tickets.clocks import vendor_calendar
+
+    now = timezone.now()
+    slots = vendor_calendar().next_open_slots(now - timedelta(days=14), timedelta(minutes=minutes), 200)
+    return next(s for s in slots if s[1] < now - timedelta(hours=1))

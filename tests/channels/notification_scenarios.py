@@ -170,6 +170,34 @@ SCENARIOS = [
 ]
 
 
+def _callback_requested(world: Any, ticket: Ticket) -> Any:
+    from partnerdesk.channels.appointments import request_callback
+    from partnerdesk.tickets.clocks import vendor_calendar
+
+    start, end = vendor_calendar().next_open_slots(timezone.now() + timedelta(days=1), timedelta(hours=2), 1)[0]
+    return request_callback(
+        acting_user=world.user(Role.L1_AGENT),
+        ticket=ticket,
+        topic=PARTNER_TEXT[:200],
+        wished_from=start,
+        wished_until=end,
+        phone="+49 431 1234",
+    )
+
+
+SCENARIOS.append(
+    Scenario(
+        NotificationKind.APPOINTMENT,
+        escalated,
+        _callback_requested,
+        recipient=Role.L2_AGENT,
+        actor=Role.L1_AGENT,
+        german="Rückruf",
+        english="Callback",
+    )
+)
+
+
 def german(user: User) -> User:
     user.language = "de"
     user.save(update_fields=["language"])

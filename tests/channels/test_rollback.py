@@ -30,3 +30,34 @@ def test_r7_1_rolled_back_change_leaves_no_notification(
     assert told and all(row.state == "sent" for row in told)
     assert {m.extra_headers["Message-ID"] for m in mailoutbox} >= {row.message_id for row in told}
     assert OutboxMessage.objects.filter(pk__gt=before).count() == len(rows_after(before))
+
+
+def test_r7_3_rolled_back_meeting_sends_no_invitation(desk, mailoutbox, django_capture_on_commit_callbacks):
+    """The invitations to the partner's users and to an authorised end customer (R7.3, R9.3) are outbox rows of
+    the meeting's transaction: rolled back, nobody is invited; committed, both are."""
+    from partnerdesk.channels import appointments
+    from partnerdesk.contact.choices import Channel
+    from tests.rollback import commit, roll_back
+
+    from .conftest import open_slots
+
+    desk.grant([Channel.WEB_MEETING])
+    slots = open_slots(2)
+
+    def create(slot):
+        return lambda: appointments.create_meeting(
+            acting_user=desk.agent,
+            ticket=desk.ticket,
+            starts_at=slot[0],
+            minutes=30,
+            join_url="https://meet.example/r/rollback",
+            users=[desk.world.user("l1_agent")],
+            contact_persons=[desk.person],
+        )
+
+    mailoutbox.clear()
+    assert roll_back(django_capture_on_commit_callbacks, create(slots[0])) == []
+    assert mailoutbox == [] and not OutboxMessage.objects.filter(kind__startswith="meeting_invitation").exists()
+    commit(django_capture_on_commit_callbacks, create(slots[1]))
+    sent = {address for message in mailoutbox for address in message.to}
+    assert desk.world.user("l1_agent").email in sent and any(desk.person.email in a for a in sent)

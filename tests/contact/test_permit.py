@@ -71,6 +71,8 @@ MAIL_BUILDERS = {
     "channels/user_invitations.py": "users (partner staff and vendor staff, never end customers): invitations and "
     + "set-password links",
     "billing/delivery.py": "the partner's invoice address (never an end customer): issued invoices",
+    "channels/invitations.py": "web-meeting invitations: partner and vendor users; an end customer only when "
+    + "channels.appointments calls it inside gate.perform_contact (channel web meeting)",
     "outbox/services.py": "reads the producers' messages into outbox rows",
     "outbox/delivery.py": "builds the stored rows again to send them",
 }

@@ -61,6 +61,9 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/webhooks/{webhook_id}/delete/": (POST_ONLY, "deletes a webhook endpoint"),
     "/invoices/{invoice_id}/cancel/": (POST_ONLY, "issues a cancellation invoice"),
     "/billing/settings/": (NO_ROWS, "the vendor's one invoice data form"),
+    "/tickets/{ticket_id}/callbacks/": (POST_ONLY, "asks for a callback"),
+    "/callbacks/{callback_id}/schedule/": (POST_ONLY, "schedules a callback"),
+    "/appointments/{appointment_id}/log/": (POST_ONLY, "logs a callback or meeting as time"),
     "/partners/{partner_id}/billing/": (NO_ROWS, "one partner's billing data form"),
     "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver/": (POST_ONLY, "queues a delivery again"),
     "/manual/new/": (NO_ROWS, "a blank section form"),
@@ -86,6 +89,7 @@ PAGES: dict[str, ListCase | tuple[ListCase, ...]] = {
     "/plans/": ListCase(qc.grow_plans, roles=SALES_AND_PARTNER),
     "/plans/new/": ListCase(qc.grow_partners, roles=(Role.SALES,)),
     "/tickets/": ListCase(qc.grow_tickets, roles=(Role.L1_AGENT, Role.L2_AGENT)),
+    "/day-plan/": ListCase(qc.grow_day_plan, roles=(Role.L2_AGENT, Role.VENDOR_ADMIN)),
     "/tickets/new/": ListCase(qc.grow_end_customers, roles=(Role.L1_AGENT,)),
     "/tickets/{ticket_id}/": (
         ListCase(qc.grow_ticket_page),

@@ -59,6 +59,7 @@ class NotificationKind(models.TextChoices):
     QUOTA_THRESHOLD = "quota_threshold", _("A contract's included time reaching a threshold")
     BREACH_RISK = "breach_risk", _("Service levels at risk")
     END_CUSTOMER_REPLY = "end_customer_reply", _("Replies from end customers")
+    APPOINTMENT = "appointment", _("Callbacks, web meetings and remote sessions")
 
 
 # Which kinds a role can receive at all: the profile offers exactly these switches, and no other kind is sent.
@@ -70,12 +71,14 @@ NOTIFICATION_KINDS_BY_ROLE: dict[str, tuple[str, ...]] = {
         NotificationKind.TICKET_RESOLVED,
         NotificationKind.QUOTA_THRESHOLD,
         NotificationKind.END_CUSTOMER_REPLY,
+        NotificationKind.APPOINTMENT,
     ),
     Role.L1_AGENT: (
         NotificationKind.VENDOR_MESSAGE,
         NotificationKind.TICKET_HANDED_BACK,
         NotificationKind.TICKET_THIRD_LEVEL,
         NotificationKind.TICKET_RESOLVED,
+        NotificationKind.APPOINTMENT,
     ),
     Role.L2_AGENT: (
         NotificationKind.TICKET_ESCALATED,
@@ -83,6 +86,7 @@ NOTIFICATION_KINDS_BY_ROLE: dict[str, tuple[str, ...]] = {
         NotificationKind.TICKET_THIRD_LEVEL,
         NotificationKind.TICKET_RESOLVED,
         NotificationKind.BREACH_RISK,
+        NotificationKind.APPOINTMENT,
     ),
     Role.L3_ENGINEER: (
         NotificationKind.TICKET_ESCALATED,
@@ -90,12 +94,14 @@ NOTIFICATION_KINDS_BY_ROLE: dict[str, tuple[str, ...]] = {
         NotificationKind.TICKET_THIRD_LEVEL,
         NotificationKind.TICKET_RESOLVED,
         NotificationKind.BREACH_RISK,
+        NotificationKind.APPOINTMENT,
     ),
     Role.VENDOR_ADMIN: (
         NotificationKind.TICKET_ESCALATED,
         NotificationKind.PARTNER_MESSAGE,
         NotificationKind.TICKET_THIRD_LEVEL,
         NotificationKind.TICKET_RESOLVED,
+        NotificationKind.APPOINTMENT,
     ),
     Role.SALES: (NotificationKind.QUOTA_THRESHOLD,),
     Role.BILLING: (),

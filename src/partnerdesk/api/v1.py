@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema
 
 from partnerdesk.accounts.api import router as accounts_router
 from partnerdesk.billing.api import router as billing_router
+from partnerdesk.channels.api import appointments_router
 from partnerdesk.channels.api import router as channels_router
+from partnerdesk.channels.scheduling import SlotRefused
 from partnerdesk.contact.api import router as contact_router
 from partnerdesk.contracts.api import router as contracts_router
 from partnerdesk.manual.api import router as manual_router
@@ -18,7 +21,7 @@ from partnerdesk.webhooks.api import router as webhooks_router
 from partnerdesk.worklog.api import router as worklog_router
 
 from .auth import api_auth
-from .errors import declare_error_responses, install_error_handlers
+from .errors import declare_error_responses, error_body, install_error_handlers
 
 
 class PartnerdeskAPI(NinjaAPI):
@@ -46,6 +49,15 @@ api = PartnerdeskAPI(
 )
 install_error_handlers(api)
 
+
+@api.exception_handler(SlotRefused)
+def _slot_refused(request: HttpRequest, exc: SlotRefused) -> HttpResponse:
+    """A time outside support hours or when the agent is taken (R6.4): the field, and the next open slots."""
+    body = error_body(_("The request has invalid fields."), [{"field": exc.field, "message": m} for m in exc.messages])
+    body["slots"] = [{"start": start.isoformat(), "end": end.isoformat()} for start, end in exc.slots]
+    return api.create_response(request, body, status=422)
+
+
 health = Router(tags=["meta"])
 
 
@@ -66,5 +78,6 @@ api.add_router("", worklog_router)
 api.add_router("", contact_router)
 api.add_router("", webhooks_router)
 api.add_router("", channels_router)
+api.add_router("", appointments_router)
 api.add_router("", billing_router)
 api.add_router("", manual_router)

@@ -18,6 +18,8 @@ follows; "vendor queue": the active L2 agents, or L3 engineers for a third-level
 | partner message in the thread; the partner returns a waiting ticket | partner_message | vendor followers, else queue |
 | included time reaches a threshold (R4.9) | quota_threshold | partner admins + Sales (else PARTNERDESK_SALES_EMAIL) |
 | service level at risk (R6.3) | breach_risk | the staff at the ticket's level (L2, or L3) |
+| callback requested (R7.2) | appointment | vendor followers, else the vendor queue |
+| appointment scheduled, moved, cancelled, logged | appointment | partner side, requester, agent, vendor followers |
 
 Rules for every mail: the actor is never told of its own action; a user gets only the kinds its role
 receives (`accounts.choices.NOTIFICATION_KINDS_BY_ROLE`) and not those it switched off; one event is one
@@ -78,6 +80,7 @@ def register() -> None:
     events.subscribe(on_partner_message, names=[events.TICKET_PARTNER_MESSAGE], deferred=True)
     events.subscribe(on_breach_risk, names=[events.TICKET_BREACH_RISK], deferred=True)
     events.subscribe(on_quota_threshold, names=[events.CONTRACT_QUOTA_THRESHOLD], deferred=True)
+    events.subscribe(on_appointment_changed, names=[events.APPOINTMENT_CHANGED], deferred=True)
 
 
 # --- recipients -------------------------------------------------------------------------------------
@@ -267,6 +270,7 @@ SUBJECT_HANDED_BACK = gettext_noop("Handed back to you: %(subject)s")
 SUBJECT_THIRD_LEVEL = gettext_noop("Moved to third level: %(subject)s")
 SUBJECT_RESOLVED = gettext_noop("Resolved: %(subject)s")
 SUBJECT_BREACH_RISK = gettext_noop("Service level at risk: %(subject)s")
+SUBJECT_APPOINTMENT = gettext_noop("%(appointment)s %(change)s: %(subject)s")
 
 
 # --- the subscribers --------------------------------------------------------------------------------
@@ -483,3 +487,55 @@ def on_quota_threshold(event: events.Event) -> None:
             recipient=recipient,
             reference=f"contracts.QuotaNotification:{notification.pk}",
         )
+
+
+def on_appointment_changed(event: events.Event) -> None:
+    """A callback, web meeting or remote session was requested, scheduled, moved, cancelled or logged (R7.2-R7.4):
+    the other side and the agent, each in its language. Only what both sides may read: kind, change, time, agent
+    (the partner's topic can name the end customer, R9.1)."""
+    from .choices import AppointmentChangeKind, AppointmentKind
+    from .models import AppointmentChange
+
+    change = (
+        AppointmentChange.objects.select_related("appointment__agent", "appointment__requested_by", "actor")
+        .filter(pk=event.data["change"])
+        .first()
+    )
+    if change is None:
+        return
+    appointment = change.appointment
+    ticket = _ticket(appointment.ticket_id)
+    followers = list(followers_of(ticket))
+    if change.kind == AppointmentChangeKind.REQUESTED:
+        users = _vendor_followers(followers) or _vendor_queue(max(ticket.level, Level.SECOND))
+    else:
+        users = [*_partner_side(ticket, followers), *_vendor_followers(followers)]
+        for user in (appointment.requested_by, appointment.agent):
+            if user is not None and user.is_active:
+                users.append(user)
+
+    def subject(context: dict[str, Any]) -> str:
+        return _(SUBJECT_APPOINTMENT) % {
+            "appointment": AppointmentKind(appointment.kind).label,
+            "change": AppointmentChangeKind(change.kind).label,
+            "subject": context["ticket"].subject,
+        }
+
+    _tell(
+        TicketNotice(
+            kind=NotificationKind.APPOINTMENT,
+            ticket=ticket,
+            source=f"a{change.pk}",
+            template="appointment_changed.txt",
+            subject=subject,
+            actor=change.actor,
+            extra=lambda: {
+                "appointment_kind": str(AppointmentKind(appointment.kind).label),
+                "change": str(AppointmentChangeKind(change.kind).label),
+                "starts": _local(appointment.starts_at) if appointment.starts_at else "",
+                "agent": str(appointment.agent) if appointment.agent else "",
+                "appointment_id": appointment.pk,
+            },
+        ),
+        users,
+    )

@@ -1,15 +1,17 @@
-"""Reads of inbound mail, scoped to the asker: the vendor's inbox, a partner's inbox, one mail's original."""
+"""Reads scoped to the asker: the inboxes and originals of inbound mail; appointments and the day plan."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import User
-from partnerdesk.tickets.selectors import messages_visible_to
+from partnerdesk.tickets.selectors import messages_visible_to, tickets_visible_to
 
-from .choices import InboundOutcome
-from .models import InboundMail
+from .choices import BUSY_STATES, AppointmentState, InboundOutcome
+from .models import Appointment, InboundMail
 
 INBOX_ROLES = {Role.VENDOR_ADMIN, Role.PARTNER_ADMIN}
 
@@ -63,3 +65,30 @@ def originals_by_message(user: User, message_ids: list[int]) -> dict[int, int]:
     if user.is_vendor:  # an end customer's original carries contact data (R9.1)
         rows = rows.exclude(outcome=InboundOutcome.END_CUSTOMER)
     return dict(rows.values_list("ticket_message_id", "pk"))
+
+
+# --- appointments (R7.2-R7.4) -------------------------------------------------------------------------
+
+
+def appointments_visible_to(user: User, *, kind: str | None = None) -> QuerySet[Appointment]:
+    """The callbacks, meetings and sessions on the tickets the user sees (partner: its own; vendor: escalated)."""
+    rows = Appointment.objects.filter(ticket__in=tickets_visible_to(user).values("pk")).select_related(
+        "agent", "ticket", "time_entry"
+    )
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    return rows.order_by("starts_at", "pk")
+
+
+def day_plan(user: User, *, start: datetime, end: datetime) -> dict[User | None, list[Appointment]]:
+    """The vendor's appointments from start to end per agent (the day plan; vendor staff only), with the
+    callbacks still waiting for a time under None."""
+    if not user.is_vendor:
+        return {}
+    rows = appointments_visible_to(user).filter(
+        Q(state__in=BUSY_STATES, starts_at__lt=end, ends_at__gt=start) | Q(state=AppointmentState.REQUESTED)
+    )
+    plan: dict[User | None, list[Appointment]] = {}
+    for row in rows.order_by("agent_id", "starts_at", "wished_from", "pk"):
+        plan.setdefault(row.agent, []).append(row)
+    return plan

@@ -1,7 +1,10 @@
 """The inboxes: quarantined mail the vendor admin (vendor's inbox) or a partner admin (partner's inbox) takes
-in or discards, and the original of any received mail for whoever may see it."""
+in or discards, and the original of any received mail for whoever may see it. Appointments: the partner's
+callback request from the ticket page, the vendor's scheduling of it, and the vendor's day plan."""
 
 from __future__ import annotations
+
+from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,17 +13,19 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from partnerdesk.accounts.models import EndCustomer, Partner, User
+from partnerdesk.accounts.models import ContactPerson, EndCustomer, Partner, User
 from partnerdesk.accounts.selectors import get_visible_or_404
+from partnerdesk.tickets.clocks import vendor_calendar
 from partnerdesk.tickets.selectors import tickets_visible_to
 from partnerdesk.web.errors import flash_refusal
 from partnerdesk.web.params import object_id
 
-from . import selectors, services
-from .choices import InboundOutcome
+from . import appointments, scheduling, selectors, services
+from .choices import AppointmentKind, InboundOutcome
 from .models import InboundMail
 
 PAGE_SIZE = 50
@@ -146,3 +151,148 @@ def original(request: HttpRequest, mail_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="mail-{mail.pk}.eml"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- appointments (R7.2-R7.4): the ticket's appointments, the partner's request, the vendor's day plan -------
+
+
+def _asker(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+def _moment(value: object) -> datetime | None:
+    """A datetime-local field's value, read in the support calendar's zone."""
+    try:
+        parsed = datetime.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=vendor_calendar().zone)
+    return parsed
+
+
+@login_required
+@require_POST
+def ticket_callback_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The partner asks for a callback from the ticket page (R7.2)."""
+    user = _asker(request)
+    ticket = get_visible_or_404(tickets_visible_to(user), ticket_id, user=user)
+    person_id = object_id(request.POST.get("contact_person_id"))
+    person = ContactPerson.objects.filter(pk=person_id, end_customer_id=ticket.end_customer_id).first()
+    try:
+        if request.POST.get("contact_person_id") and person is None:
+            raise ValidationError({"contact_person_id": _("Choose a contact person of the ticket's end customer.")})
+        wished_from, wished_until = _moment(request.POST.get("wished_from")), _moment(request.POST.get("wished_until"))
+        if wished_from is None or wished_until is None:
+            raise ValidationError({"wished_from": _("Enter a date and time as ISO 8601 with a time zone.")})
+        appointments.request_callback(
+            acting_user=user,
+            ticket=ticket,
+            topic=request.POST.get("topic", ""),
+            phone=request.POST.get("phone", ""),
+            contact_person=person,
+            wished_from=wished_from,
+            wished_until=wished_until,
+        )
+    except (ValidationError, PermissionDenied) as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, _("Your callback request was sent to the vendor."))
+    return redirect("web:ticket", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def callback_schedule(request: HttpRequest, callback_id: int) -> HttpResponse:
+    """The vendor gives a requested callback its agent and time (R7.2, R6.4)."""
+    user = _asker(request)
+    rows = selectors.appointments_visible_to(user, kind=AppointmentKind.CALLBACK)
+    callback = get_visible_or_404(rows, callback_id, user=user)
+    agent = User.objects.filter(
+        pk=object_id(request.POST.get("agent_id")) or 0, partner__isnull=True, is_active=True
+    ).first()
+    try:
+        if not user.is_vendor:
+            raise PermissionDenied(_("Your role does not allow this action."))
+        starts_at = _moment(request.POST.get("starts_at"))
+        if starts_at is None:
+            raise ValidationError({"starts_at": _("Enter a date and time as ISO 8601 with a time zone.")})
+        minutes = object_id(request.POST.get("minutes")) or 30
+        appointments.schedule_callback(
+            acting_user=user, callback=callback, agent=agent or user, starts_at=starts_at, minutes=minutes
+        )
+    except (ValidationError, PermissionDenied) as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, _("The callback is scheduled."))
+    return redirect("web:ticket", ticket_id=callback.ticket_id)
+
+
+@login_required
+def day_plan(request: HttpRequest) -> HttpResponse:
+    """The vendor's day plan: today's or this week's callbacks, meetings and sessions per agent (R7.2-R7.4)."""
+    user = _asker(request)
+    if not user.is_vendor or user.role not in scheduling.AGENT_ROLES:
+        raise PermissionDenied(_("Your role does not allow this action."))
+    zone = vendor_calendar().zone
+    today = timezone.localdate(timezone.now(), zone)
+    week = request.GET.get("span") == "week"
+    first = today - timedelta(days=today.weekday()) if week else today
+    last = first + timedelta(days=7 if week else 1)
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    end = datetime.combine(last, time.min, tzinfo=zone)
+    plan = selectors.day_plan(user, start=start, end=end)
+    waiting = plan.pop(None, [])
+    return render(
+        request,
+        "channels/day_plan.html",
+        {
+            "week": week,
+            "first": first,
+            "last": last - timedelta(days=1),
+            "agents": sorted(plan.items(), key=lambda item: str(item[0])),
+            "waiting": waiting,
+            "agent_choices": User.objects.filter(
+                partner__isnull=True, is_active=True, role__in=scheduling.AGENT_ROLES
+            ).order_by("full_name", "pk"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def appointment_log(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """The agent logs a scheduled callback or meeting from the ticket page: it becomes a time entry (R7.2, R7.3)."""
+    user = _asker(request)
+    rows = selectors.appointments_visible_to(user).filter(
+        kind__in=[AppointmentKind.CALLBACK, AppointmentKind.WEB_MEETING]
+    )
+    appointment = get_visible_or_404(rows, appointment_id, user=user)
+    try:
+        if not user.is_vendor:
+            raise PermissionDenied(_("Your role does not allow this action."))
+        started_at, ended_at = _moment(request.POST.get("started_at")), _moment(request.POST.get("ended_at"))
+        if started_at is None or ended_at is None:
+            raise ValidationError({"started_at": _("Enter a date and time as ISO 8601 with a time zone.")})
+        notes = request.POST.get("notes", "")
+        if appointment.kind == AppointmentKind.CALLBACK:
+            appointments.log_callback(
+                acting_user=user,
+                callback=appointment,
+                started_at=started_at,
+                ended_at=ended_at,
+                outcome=request.POST.get("outcome", ""),
+                notes=notes,
+            )
+        else:
+            appointments.log_meeting(
+                acting_user=user, meeting=appointment, started_at=started_at, ended_at=ended_at, notes=notes
+            )
+    except (ValidationError, PermissionDenied) as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, _("Logged and booked as time."))
+    return redirect("web:ticket", ticket_id=appointment.ticket_id)

@@ -28,6 +28,7 @@ TICKET_VENDOR_MESSAGE = "ticket.vendor_message"
 TICKET_PARTNER_MESSAGE = "ticket.partner_message"
 TICKET_BREACH_RISK = "ticket.breach_risk"
 CONTRACT_QUOTA_THRESHOLD = "contract.quota_threshold"
+APPOINTMENT_CHANGED = "appointment.changed"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ from django.views.decorators.http import require_POST
 
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
+from partnerdesk.channels import scheduling as appointment_scheduling
 from partnerdesk.channels import selectors as channel_selectors
+from partnerdesk.channels.choices import CallOutcome
 from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.manual import selectors as manual_selectors
 from partnerdesk.web.errors import add_service_errors, flash_refusal
@@ -47,6 +49,32 @@ def _support_status() -> dict[str, Any]:
     calendar, now = vendor_calendar(), timezone.now()
     is_open = calendar.is_open(now)
     return {"support_open": is_open, "support_next_open": None if is_open else calendar.next_open(now)}
+
+
+def _appointments_of(user: User, ticket: Ticket) -> dict[str, Any]:
+    """The ticket's callbacks, meetings and sessions (R7.2-R7.4); the partner's callback request form on an
+    escalated ticket, the vendor's scheduling of requested callbacks."""
+    may_schedule = user.is_vendor and user.role in appointment_scheduling.AGENT_ROLES
+    may_request = (
+        user.is_partner and ticket.is_escalated and ticket.state not in (TicketState.RESOLVED, TicketState.CLOSED)
+    )
+    return {
+        "appointments": list(channel_selectors.appointments_visible_to(user).filter(ticket=ticket)),
+        "may_schedule": may_schedule,
+        "agent_choices": list(
+            User.objects.filter(
+                partner__isnull=True, is_active=True, role__in=appointment_scheduling.AGENT_ROLES
+            ).order_by("full_name", "pk")
+        )
+        if may_schedule
+        else [],
+        "callback_request": may_request,
+        "callback_persons": list(ticket.end_customer.contacts.exclude(phone="").order_by("name"))
+        if may_request
+        else [],
+        "support_week": "; ".join(vendor_calendar().describe_week()),
+        "call_outcomes": CallOutcome.choices,
+    }
 
 
 @login_required
@@ -188,6 +216,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         if user.is_vendor and user.role in services.VENDOR_WORKERS and ticket.is_escalated
         else None,
         **_support_status(),
+        **_appointments_of(user, ticket),
     }
     if user.is_partner and ticket.state in (
         TicketState.NEW,

@@ -27,6 +27,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("web:users", _("Users")))
         if user.role in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
             items.append(("web:inbox", _("Inbox")))
+        if user.is_vendor and user.role in (Role.VENDOR_ADMIN, Role.L2_AGENT, Role.L3_ENGINEER):
+            items.append(("web:day_plan", _("Day plan")))
         if user.role == Role.VENDOR_ADMIN:
             items.append(("web:outbox", _("Outbox")))
         if user.is_partner or user.role in (Role.VENDOR_ADMIN, Role.BILLING):

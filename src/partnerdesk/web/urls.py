@@ -109,6 +109,10 @@ urlpatterns = [
     path("inbox/<id:mail_id>/discard/", channel_views.inbox_discard, name="inbox_discard"),
     path("inbox/<id:mail_id>/restore/", channel_views.inbox_restore, name="inbox_restore"),
     path("mail/<id:mail_id>/original/", channel_views.original, name="inbound_original"),
+    path("tickets/<id:ticket_id>/callbacks/", channel_views.ticket_callback_request, name="ticket_callback_request"),
+    path("callbacks/<id:callback_id>/schedule/", channel_views.callback_schedule, name="callback_schedule"),
+    path("appointments/<id:appointment_id>/log/", channel_views.appointment_log, name="appointment_log"),
+    path("day-plan/", channel_views.day_plan, name="day_plan"),
     # invoicing (partnerdesk.billing)
     path("billing/settings/", billing_views.billing_settings, name="billing_settings"),
     path("billing/runs/", billing_views.run_list, name="billing_runs"),
