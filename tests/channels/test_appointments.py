@@ -246,22 +246,31 @@ def test_r7_4_remote_session_on_the_partners_system_is_a_time_entry(desk, api_as
     assert [s["id"] for s in listed] == [session["id"]]
 
 
-def test_r7_4_a_session_outside_support_hours_is_refused(desk, api_as, world):
+def test_r7_4_a_session_that_ran_past_support_hours_is_recorded_as_it_happened_but_not_over_another(
+    desk, api_as, world
+):
     start, _end = past_slot()
-    night = timezone.localtime(start).replace(hour=22)
-    response = api_as("l2_agent").post(
-        f"tickets/{desk.ticket.pk}/remote-sessions",
-        {
-            "tool": "ssh",
-            "session_id": "s1",
-            "started_at": night.isoformat(),
-            "ended_at": (night + timedelta(minutes=20)).isoformat(),
-            "summary": "x",
-            "consenting_user_id": world.user("l1_agent").pk,
-        },
-    )
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "started_at"
-    assert not TimeEntry.objects.exists()
+    evening = timezone.localtime(start).replace(hour=21, minute=40)  # the work went on into the evening
+
+    def record(at, minutes: int, session: str):
+        return api_as("l2_agent").post(
+            f"tickets/{desk.ticket.pk}/remote-sessions",
+            {
+                "tool": "ssh",
+                "session_id": session,
+                "started_at": at.isoformat(),
+                "ended_at": (at + timedelta(minutes=minutes)).isoformat(),
+                "summary": "Datenbank repariert",
+                "consenting_user_id": world.user("l1_agent").pk,
+            },
+        )
+
+    held = record(evening, 50, "s1")
+    assert held.status_code == 201, held.json()
+    assert TimeEntry.objects.get(pk=held.json()["time_entry_id"]).minutes == 50
+    overlapping = record(evening + timedelta(minutes=20), 20, "s2")  # the agent was in s1 then (R7.4)
+    assert overlapping.status_code == 422 and overlapping.json()["errors"][0]["field"] == "started_at"
+    assert TimeEntry.objects.count() == 1
 
 
 def test_r9_1_the_vendor_sees_no_end_customer_participants_name(desk, api_as):

@@ -604,8 +604,9 @@ def record_remote_session(
     contact_person: ContactPerson | None = None,
     consenting_user: User | None = None,
 ) -> Appointment:
-    """A remote maintenance session the agent held (tool, session id, who consented, start, end, summary), inside
-    support hours and the agent's free time, booked as a time entry. On an end customer's system the consenting
+    """A remote maintenance session the agent held (tool, session id, who consented, start, end, summary), as it
+    happened (also past the end of support hours) and not clashing with the agent's other appointments, booked
+    as a time entry. On an end customer's system the consenting
     contact person must be covered by a current authorisation with channel "remote maintenance" (R9.3); on the
     partner's own system a user of the partner consented."""
     ensure_role(acting_user, *scheduling.AGENT_ROLES)
@@ -639,7 +640,12 @@ def record_remote_session(
     def write(_moment: ContactMoment | None = None) -> Appointment:
         locks.lock_agent(acting_user.pk)  # first: the agent, then the contact chain (the one order, locks.py)
         scheduling.check_slot(
-            starts_at=started_at, minutes=minutes, agent_id=acting_user.pk, field="started_at", future=False
+            starts_at=started_at,
+            minutes=minutes,
+            agent_id=acting_user.pk,
+            field="started_at",
+            future=False,
+            in_hours=False,  # a record of work held: as it happened, also when it ran past the support hours
         )
         session = Appointment(
             ticket=ticket,

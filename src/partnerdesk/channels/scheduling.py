@@ -152,9 +152,11 @@ def check_slot(
     field: str = "starts_at",
     excluding: int | None = None,
     future: bool = True,
+    in_hours: bool = True,
 ) -> datetime:
-    """Refuse a time outside support hours, one that runs past their end, one in the past (``future``), or one
-    that clashes with another appointment of the agent (call under ``locks.lock_agent``); returns the end."""
+    """Refuse a time outside support hours or one that runs past their end (``in_hours``: what is offered and
+    scheduled), one in the past (``future``), or one that clashes with another appointment of the agent (call
+    under ``locks.lock_agent``); returns the end."""
     ensure_in_calendar(starts_at, field)
     duration = timedelta(minutes=minutes)
     ends_at = starts_at + duration
@@ -163,7 +165,7 @@ def check_slot(
         raise SlotRefused(
             field, _("Choose a time in the future."), free_slots(duration=duration, after=now, count=OFFERED_SLOTS)
         )
-    if not within_support_hours(starts_at, ends_at):
+    if in_hours and not within_support_hours(starts_at, ends_at):
         raise SlotRefused(
             field,
             _("That time is outside support hours or runs past their end."),
