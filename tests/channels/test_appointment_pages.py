@@ -114,3 +114,81 @@ def test_r7_2_the_agent_logs_a_scheduled_callback_on_the_ticket_page(desk):
     assert "Logged and booked as time." in response.content.decode()
     callback.refresh_from_db()
     assert callback.state == AppointmentState.HELD and callback.time_entry.units == 2  # 16 minutes (R4.2)
+
+
+def test_r7_3_the_agent_schedules_and_cancels_a_web_meeting_on_the_ticket_page(desk):
+    from partnerdesk.outbox.models import OutboxMessage
+
+    start, _end = open_slots(1, minutes=60)[0]
+    partner_user = desk.world.user("l1_agent")
+    page = _client(desk.agent).get(f"/tickets/{desk.ticket.pk}/").content.decode()
+    assert f"/tickets/{desk.ticket.pk}/meetings/" in page and partner_user.full_name in page
+    local = timezone.localtime(start)
+    response = _client(desk.agent).post(
+        f"/tickets/{desk.ticket.pk}/meetings/",
+        {
+            "starts_at": local.strftime("%Y-%m-%dT%H:%M"),
+            "minutes": "45",
+            "join_url": "https://meet.example/r/7",
+            "topic": "Zertifikate",
+            "participant_user_ids": [str(partner_user.pk)],
+        },
+        follow=True,
+    )
+    assert "The web meeting is scheduled" in response.content.decode()
+    meeting = Appointment.objects.get(ticket=desk.ticket, kind="web_meeting")
+    assert meeting.starts_at == start and meeting.ends_at - meeting.starts_at == timezone.timedelta(minutes=45)
+    assert OutboxMessage.objects.filter(to=[partner_user.email]).exists()
+    night = local.replace(hour=23, minute=0)
+    refused = _client(desk.agent, "de").post(
+        f"/tickets/{desk.ticket.pk}/meetings/",
+        {"starts_at": night.strftime("%Y-%m-%dT%H:%M"), "minutes": "30", "participant_user_ids": [partner_user.pk]},
+        follow=True,
+    )
+    assert "außerhalb der Supportzeiten" in refused.content.decode()
+    assert Appointment.objects.filter(kind="web_meeting").count() == 1
+    _client(desk.agent).post(f"/meetings/{meeting.pk}/cancel/")
+    meeting.refresh_from_db()
+    assert meeting.state == AppointmentState.CANCELLED and meeting.sequence == 1
+    partner = _client(partner_user).post(f"/tickets/{desk.ticket.pk}/meetings/", {"starts_at": "x"})
+    assert partner.status_code == 302 and Appointment.objects.filter(kind="web_meeting").count() == 1
+
+
+def test_r7_4_the_agent_records_a_remote_session_on_the_ticket_page(desk):
+    from datetime import timedelta
+
+    from .conftest import past_slot
+
+    start, _end = past_slot(minutes=45)
+    local = timezone.localtime(start)
+    consenting = desk.world.user("l1_agent")
+    response = _client(desk.agent).post(
+        f"/tickets/{desk.ticket.pk}/remote-sessions/",
+        {
+            "tool": "anydesk",
+            "session_id": "987 654 321",
+            "started_at": local.strftime("%Y-%m-%dT%H:%M"),
+            "ended_at": (local + timedelta(minutes=40)).strftime("%Y-%m-%dT%H:%M"),
+            "consenting_user_id": str(consenting.pk),
+            "summary": "Dienst neu gestartet",
+        },
+        follow=True,
+    )
+    assert "The remote session is recorded" in response.content.decode()
+    session = Appointment.objects.get(ticket=desk.ticket, kind="remote_session")
+    assert session.consenting_user == consenting and session.time_entry.minutes == 40
+    outsider = desk.world.outsider["l1_agent"]
+    refused = _client(desk.agent).post(
+        f"/tickets/{desk.ticket.pk}/remote-sessions/",
+        {
+            "tool": "ssh",
+            "session_id": "x",
+            "started_at": local.strftime("%Y-%m-%dT%H:%M"),
+            "ended_at": (local + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"),
+            "consenting_user_id": str(outsider.pk),
+            "summary": "y",
+        },
+        follow=True,
+    )
+    assert "Choose an active user of the ticket" in refused.content.decode()
+    assert Appointment.objects.filter(kind="remote_session").count() == 1

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, Partner, User
 from partnerdesk.accounts.selectors import get_visible_or_404
 from partnerdesk.tickets.clocks import vendor_calendar
+from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import tickets_visible_to
 from partnerdesk.web.errors import flash_refusal
 from partnerdesk.web.params import object_id
@@ -296,3 +297,88 @@ def appointment_log(request: HttpRequest, appointment_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Logged and booked as time."))
     return redirect("web:ticket", ticket_id=appointment.ticket_id)
+
+
+def _vendor_agent(user: User) -> None:
+    if not user.is_vendor or user.role not in scheduling.AGENT_ROLES:
+        raise PermissionDenied(_("Your role does not allow this action."))
+
+
+def _partner_users(ticket: Ticket, values: list[str]) -> list[User]:
+    ids = [pk for pk in (object_id(v) for v in values) if pk]
+    return list(User.objects.filter(pk__in=ids, partner_id=ticket.partner_id, is_active=True))
+
+
+@login_required
+@require_POST
+def ticket_meeting_create(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The vendor schedules a web meeting with the partner's users from the ticket page (R7.3)."""
+    user = _asker(request)
+    ticket = get_visible_or_404(tickets_visible_to(user), ticket_id, user=user)
+    try:
+        _vendor_agent(user)
+        starts_at = _moment(request.POST.get("starts_at"))
+        if starts_at is None:
+            raise ValidationError({"starts_at": _("Enter a date and time as ISO 8601 with a time zone.")})
+        appointments.create_meeting(
+            acting_user=user,
+            ticket=ticket,
+            starts_at=starts_at,
+            minutes=object_id(request.POST.get("minutes")) or 30,
+            join_url=request.POST.get("join_url", "").strip(),
+            topic=request.POST.get("topic", ""),
+            users=_partner_users(ticket, request.POST.getlist("participant_user_ids")),
+        )
+    except (ValidationError, PermissionDenied) as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, _("The web meeting is scheduled; the invitations are on their way."))
+    return redirect("web:ticket", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def meeting_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The vendor cancels a scheduled web meeting (R7.3): the participants get METHOD:CANCEL."""
+    user = _asker(request)
+    rows = selectors.appointments_visible_to(user, kind=AppointmentKind.WEB_MEETING)
+    meeting = get_visible_or_404(rows, meeting_id, user=user)
+    try:
+        _vendor_agent(user)
+        appointments.cancel_meeting(acting_user=user, meeting=meeting)
+    except (ValidationError, PermissionDenied) as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, _("The web meeting is cancelled; the participants are told."))
+    return redirect("web:ticket", ticket_id=meeting.ticket_id)
+
+
+@login_required
+@require_POST
+def ticket_remote_session(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The vendor records a remote session on the partner's system, with the partner user who consented (R7.4)."""
+    user = _asker(request)
+    ticket = get_visible_or_404(tickets_visible_to(user), ticket_id, user=user)
+    try:
+        _vendor_agent(user)
+        started_at, ended_at = _moment(request.POST.get("started_at")), _moment(request.POST.get("ended_at"))
+        if started_at is None or ended_at is None:
+            raise ValidationError({"started_at": _("Enter a date and time as ISO 8601 with a time zone.")})
+        consenting = _partner_users(ticket, [request.POST.get("consenting_user_id", "")])
+        if not consenting:
+            raise ValidationError({"consenting_user_id": _("Choose an active user of the ticket's partner.")})
+        appointments.record_remote_session(
+            acting_user=user,
+            ticket=ticket,
+            tool=request.POST.get("tool", ""),
+            session_id=request.POST.get("session_id", ""),
+            started_at=started_at,
+            ended_at=ended_at,
+            summary=request.POST.get("summary", ""),
+            consenting_user=consenting[0],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, _("The remote session is recorded and booked as time."))
+    return redirect("web:ticket", ticket_id=ticket.pk)

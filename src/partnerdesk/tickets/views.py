@@ -18,7 +18,7 @@ from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
 from partnerdesk.channels import scheduling as appointment_scheduling
 from partnerdesk.channels import selectors as channel_selectors
-from partnerdesk.channels.choices import CallOutcome
+from partnerdesk.channels.choices import CallOutcome, RemoteTool
 from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.manual import selectors as manual_selectors
 from partnerdesk.web.errors import add_service_errors, flash_refusal
@@ -74,6 +74,15 @@ def _appointments_of(user: User, ticket: Ticket) -> dict[str, Any]:
         else [],
         "support_week": "; ".join(vendor_calendar().describe_week()),
         "call_outcomes": CallOutcome.choices,
+        # The vendor's meeting and remote-session forms (R7.3, R7.4): the partner's users who may take part or
+        # consent. End customers' contact persons are not listed to the vendor (R9.1): inviting one, or a
+        # session on an end customer's system, goes through the API with the person an authorisation names.
+        "partner_people": list(
+            User.objects.filter(partner_id=ticket.partner_id, is_active=True).order_by("full_name", "pk")
+        )
+        if may_schedule
+        else [],
+        "remote_tools": RemoteTool.choices,
     }
 
 

@@ -112,6 +112,9 @@ urlpatterns = [
     path("tickets/<id:ticket_id>/callbacks/", channel_views.ticket_callback_request, name="ticket_callback_request"),
     path("callbacks/<id:callback_id>/schedule/", channel_views.callback_schedule, name="callback_schedule"),
     path("appointments/<id:appointment_id>/log/", channel_views.appointment_log, name="appointment_log"),
+    path("tickets/<id:ticket_id>/meetings/", channel_views.ticket_meeting_create, name="ticket_meeting_create"),
+    path("meetings/<id:meeting_id>/cancel/", channel_views.meeting_cancel, name="meeting_cancel"),
+    path("tickets/<id:ticket_id>/remote-sessions/", channel_views.ticket_remote_session, name="ticket_remote_session"),
     path("day-plan/", channel_views.day_plan, name="day_plan"),
     # invoicing (partnerdesk.billing)
     path("billing/settings/", billing_views.billing_settings, name="billing_settings"),
