@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
@@ -26,6 +25,7 @@ from partnerdesk.billing import selectors as billing_selectors
 from partnerdesk.contact import services as contact_services
 from partnerdesk.tickets.selectors import ticket_figures
 from partnerdesk.web.errors import add_service_errors
+from partnerdesk.web.paging import page_of
 
 from .forms import ContactFormSet, EndCustomerForm, LanguageForm, TokenForm
 
@@ -37,7 +37,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _page(request: HttpRequest, queryset: Any) -> Any:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(request, queryset, PAGE_SIZE)
 
 
 @login_required
