@@ -224,3 +224,34 @@ def test_r12_2_pages_count_to_a_bound_and_say_at_least(world, monkeypatch):
     text = page.get("/tickets/").content.decode()
     assert "page 1 of at least 2" in text
     assert "page 3 of 3" in page.get("/tickets/?page=3").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"ordering": "due"},
+        {"ordering": "created_at", "states": ["escalated", "third_level"]},
+        {"states": ["escalated"], "level": 2, "category": "malfunction"},
+        {"end_customer_id": "customer_a", "ordering": "due"},
+        {"category": "operation"},
+    ],
+)
+@pytest.mark.parametrize("role", [Role.L1_AGENT, Role.L2_AGENT, Role.PARTNER_ADMIN])
+def test_r1_1_r12_2_compiled_list_statements_answer_what_the_queryset_answers(world, role, filters):
+    """The list's count and page run SQL compiled once per shape with the request's values in its slots: the
+    same rows, count and order as the queryset itself, for each asker (a partner sees only its own, R1.1)."""
+    for n in range(7):
+        _ticket(world, subject=f"A {n}", level=2 + n % 2, state=("escalated", "third_level", "new")[n % 3])
+    _ticket(world, partner=world.partner_b, end_customer=world.customer_b, subject="B's own")
+    user = world.user(role)
+    values = {k: (world.customer_a.pk if v == "customer_a" else v) for k, v in filters.items()}
+    compiled = selectors.ticket_list_rows(user, **values)
+    assert compiled.statements is not None, "this shape is compiled"
+    orm = selectors.TicketListRows(user, selectors.ticket_list(user, **values))
+    for bound in (3, 1001):
+        assert compiled.count_up_to(bound) == orm.count_up_to(bound)
+    for window in (slice(0, 50), slice(2, 5), slice(6, 50)):
+        assert compiled[window] == orm[window]
+    assert all(row["partner_id"] == world.partner_a.pk for row in compiled[0:50]) or user.is_vendor

@@ -6,11 +6,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from django.db import router
 from django.db.models import F, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from partnerdesk.accounts.masking import normalise, redact, redact_for_vendor
 from partnerdesk.accounts.models import ContactPerson, EndCustomer, User
+from partnerdesk.accounts.statements import Statement, StatementCache, compile_values, marker
 
 from .choices import CAPTURE_TEXT_FIELDS, Level, MessageKind, TicketState
 from .models import Attachment, Message, ProductDefect, Ticket, TicketFollower, TicketTransition
@@ -310,12 +312,31 @@ class _Customer:
 class TicketListRows:
     """A ticket list (from `ticket_list`) as plain rows of LIST_FIELDS plus `end_customer`, the name the asker
     may read; for the vendor the subject is masked with the page's contacts, loaded in one query (R9.1).
-    Sliced a page at a time by the API's pagination; counts stay in the database, bounded."""
+    Sliced a page at a time by the API's pagination; counts stay in the database, bounded.
 
-    def __init__(self, user: User, queryset: QuerySet[Ticket]) -> None:
-        self.user, self.queryset = user, queryset
+    With `statements` (see `ticket_list_rows`), count and page run SQL compiled once per process for the
+    list's shape, with `values` in its slots, instead of compiling the queryset again."""
+
+    def __init__(
+        self,
+        user: User,
+        queryset: QuerySet[Ticket] | Callable[[], QuerySet[Ticket]],
+        *,
+        statements: dict[str, Statement] | None = None,
+        values: Sequence[Any] = (),
+    ) -> None:
+        self.user, self._queryset, self.statements, self.values = user, queryset, statements, values
+
+    @property
+    def queryset(self) -> QuerySet[Ticket]:
+        """The list's queryset, built only when it is used (not for the compiled statements)."""
+        if callable(self._queryset):
+            self._queryset = self._queryset()
+        return self._queryset
 
     def count_up_to(self, bound: int) -> int:
+        if self.statements is not None:
+            return int(self.statements["count"].rows(self.values, bound)[0][0])
         return self.queryset[:bound].count()
 
     def count(self) -> int:
@@ -327,7 +348,11 @@ class TicketListRows:
     def __getitem__(self, index: slice) -> list[dict[str, Any]]:
         if not isinstance(index, slice):
             raise TypeError("A ticket list is read a page at a time.")
-        rows = list(self.queryset.values_list(*_LIST_COLUMNS)[index])
+        if self.statements is not None and index.step is None and (index.start or 0) >= 0 and index.stop is not None:
+            start = index.start or 0
+            rows = self.statements["page"].rows(self.values, max(0, index.stop - start), start)
+        else:
+            rows = list(self.queryset.values_list(*_LIST_COLUMNS)[index])
         vendor = self.user.is_vendor
         persons: dict[int, list[ContactPerson]] = {}
         if vendor and rows:
@@ -359,6 +384,84 @@ class TicketListRows:
 def ticket_rows_shown_to(user: User, tickets: QuerySet[Ticket]) -> TicketListRows:
     """A list of tickets (from `ticket_list`) as the rows `user` may read: what the API's list answers."""
     return TicketListRows(user, tickets)
+
+
+class _Asker:
+    """Who a list is compiled for: only what `tickets_visible_to` reads (the partner's id is a slot)."""
+
+    is_active = True
+
+    def __init__(self, is_vendor: bool, partner_id: int | None) -> None:
+        self.is_vendor, self.partner_id = is_vendor, partner_id
+
+
+def _list_statements(
+    vendor: bool, states: int, level: bool, end_customer: bool, category: bool, ordering: str
+) -> dict[str, Statement]:
+    markers: list[Any] = []
+
+    def slot(kind: type) -> Any:
+        markers.append(marker(kind, len(markers)))
+        return markers[-1]
+
+    asker = _Asker(vendor, None if vendor else slot(int))
+    tickets = ticket_list(
+        asker,  # type: ignore[arg-type]
+        states=[slot(str) for _ in range(states)] or None,
+        level=slot(int) if level else None,
+        end_customer_id=slot(int) if end_customer else None,
+        category=slot(str) if category else None,
+        ordering=ordering,
+    )
+    return {
+        "count": compile_values(
+            tickets.values_list("id"), markers, wrap="SELECT COUNT(*) FROM ({sql} LIMIT %s) subquery"
+        ),
+        "page": compile_values(tickets.values_list(*_LIST_COLUMNS), markers, wrap="{sql} LIMIT %s OFFSET %s"),
+    }
+
+
+_LIST_STATEMENTS = StatementCache(_list_statements)
+
+
+def ticket_list_rows(
+    user: User,
+    *,
+    states: Sequence[str] | None = None,
+    level: int | None = None,
+    end_customer_id: int | None = None,
+    category: str | None = None,
+    due_before: datetime | None = None,
+    q: str | None = None,
+    ordering: str = "-created_at",
+) -> TicketListRows:
+    """`ticket_list` as the rows `user` may read (the API's list). Without a search or a due bound, count
+    and page run statements compiled once per process for the filters' shape (accounts.statements); the
+    same SQL the queryset compiles to, with LIMIT/OFFSET as parameters."""
+
+    def tickets() -> QuerySet[Ticket]:
+        return ticket_list(
+            user,
+            states=states,
+            level=level,
+            end_customer_id=end_customer_id,
+            category=category,
+            due_before=due_before,
+            q=q,
+            ordering=ordering,
+        )
+
+    if not user.is_active or due_before is not None or (q and q.strip()) or ordering not in TICKET_ORDERINGS:
+        return TicketListRows(user, tickets())
+    states = list(states or ())
+    shape = (user.is_vendor, len(states), level is not None, end_customer_id is not None, bool(category), ordering)
+    statements = _LIST_STATEMENTS.get(router.db_for_read(Ticket), shape)
+    if statements is None:
+        return TicketListRows(user, tickets())
+    values = [] if user.is_vendor else [user.partner_id]
+    values += [*states, *([level] if level is not None else [])]
+    values += [*([end_customer_id] if end_customer_id is not None else []), *([category] if category else [])]
+    return TicketListRows(user, tickets, statements=statements, values=values)
 
 
 # The ticket columns one ticket's answer (the API's TicketOut) reads, and its end customer's shown name.
