@@ -159,16 +159,13 @@ DATABASE_URL = env("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("CONN_MAX_AGE", 60))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # PostgreSQL tuning, measured by bench/bench_api.py (README "Speed"): server-side binding lets
-        # psycopg prepare a statement it sees repeatedly; the pool replaces persistent connections.
+        # PostgreSQL tuning, measured by bench/bench_api.py (README "Speed"): server-side binding with a
+        # prepare threshold lets psycopg prepare statements it sees repeatedly. Off: it did not pay here.
         _options = DATABASES["default"].setdefault("OPTIONS", {})
         if envbool("DATABASE_SERVER_SIDE_BINDING", False):
             _options["server_side_binding"] = True
         if envint("DATABASE_PREPARE_THRESHOLD", 0):  # Django turns psycopg's prepared statements off
             _options["prepare_threshold"] = envint("DATABASE_PREPARE_THRESHOLD", 0)
-        if envbool("DATABASE_POOL", False):
-            _options["pool"] = {"min_size": 1, "max_size": envint("DATABASE_POOL_MAX_SIZE", 4)}
-            DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistent connections with a pool
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
