@@ -159,6 +159,14 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("CONN_MAX_AGE", 60))}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # PostgreSQL tuning, measured by bench/bench_api.py (README "Speed"): server-side binding with a
+        # prepare threshold lets psycopg prepare statements it sees repeatedly. Off: it did not pay here.
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        if envbool("DATABASE_SERVER_SIDE_BINDING", False):
+            _options["server_side_binding"] = True
+        if envint("DATABASE_PREPARE_THRESHOLD", 0):  # Django turns psycopg's prepared statements off
+            _options["prepare_threshold"] = envint("DATABASE_PREPARE_THRESHOLD", 0)
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -174,6 +182,8 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# psycopg's C loader for timestamps on PostgreSQL instead of Django's Python one (accounts/db_loaders.py).
+PARTNERDESK_DB_C_LOADERS = envbool("PARTNERDESK_DB_C_LOADERS", True)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -120,3 +120,61 @@ def test_r12_2_api_list_query_count_does_not_grow_with_rows(world, django_captur
         ROUTES[path].setup(lw)
     url = re.sub(r"{(\w+)}", lambda m: str(lw.ids()[m.group(1)]), path)
     qc.assert_does_not_grow(lw, ROUTES[path], role, url, qc.api_client)
+
+
+# The statements of the ticket endpoints the speed issue measures (bench/bench_api.py), fixed per request:
+# not only "does not grow", but exactly these (transaction control left out: BEGIN/COMMIT, and the savepoints
+# the test's own transaction turns them into).
+TICKET_STATEMENTS = {
+    "partner list": (Role.L1_AGENT, "GET", "/api/v1/tickets", ["token", "bounded count", "page"]),
+    "vendor queue": (
+        Role.L2_AGENT,
+        "GET",
+        "/api/v1/tickets?state=escalated&state=third_level&ordering=due",
+        ["token", "bounded count", "page", "the page's contact persons (masking)"],
+    ),
+    "partner detail": (Role.L1_AGENT, "GET", "/api/v1/tickets/{ticket_id}", ["token", "ticket", "defects"]),
+    "vendor detail": (
+        Role.L2_AGENT,
+        "GET",
+        "/api/v1/tickets/{ticket_id}",
+        ["token", "ticket", "defects", "contact persons (masking)"],
+    ),
+    "create": (
+        Role.L1_AGENT,
+        "POST",
+        "/api/v1/tickets",
+        ["token", "end customer", "insert ticket", "insert transition", "insert follower"],
+    ),
+}
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", TICKET_STATEMENTS)
+def test_r12_2_ticket_endpoints_run_a_fixed_set_of_statements(world, django_capture_on_commit_callbacks, name):
+    """Speed issue: one indexed token lookup; lists read count and page (and, for the vendor, the page's
+    contacts); detail reads the ticket once; create checks no constraint with a query before its inserts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lw = qc.lists_world(world, django_capture_on_commit_callbacks)
+    qc.grow_tickets(lw, lw.user(Role.L1_AGENT), 3)
+    role, method, path, expected = TICKET_STATEMENTS[name]
+    client = qc.api_client(lw.user(role))
+    url = path.format(ticket_id=lw.ticket.pk)
+    body = {"end_customer_id": world.customer_a.pk, "subject": "Printing hangs", "description": "Since today"}
+
+    def call():
+        if method == "POST":
+            return client.post(url, body, content_type="application/json")
+        return client.get(url)
+
+    assert call().status_code in (200, 201)  # warm-up: the token's use is recorded once a minute
+    with CaptureQueriesContext(connection) as captured:
+        assert call().status_code in (200, 201)
+    statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(_TRANSACTION_CONTROL)]
+    assert not [s for s in statements if '"_check"' in s], "a constraint checked by a query before the write"
+    assert len(statements) == len(expected), f"{name}: expected {expected}, ran:\n" + "\n".join(
+        s[:200] for s in statements
+    )

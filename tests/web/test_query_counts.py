@@ -170,3 +170,34 @@ def test_r12_2_page_query_count_does_not_grow_with_rows(world, django_capture_on
         case.setup(lw)
     url = re.sub(r"{(\w+)}", lambda m: str(lw.ids()[m.group(1)]), path)
     qc.assert_does_not_grow(lw, case, role, url, qc.page_client)
+
+
+# The vendor's overview and queue page (speed issue, bench/bench_pages.py): a fixed set of statements, each
+# bounded (counts stop at a bound), so that their cost does not grow with the tickets.
+VENDOR_PAGE_STATEMENTS = {
+    "/": ["session", "user", "active partners", "queue (bounded)", "overdue (bounded)", "waiting (bounded)"],
+    "/tickets/": ["session", "user", "bounded count", "page", "the page's contact persons (masking)"],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", VENDOR_PAGE_STATEMENTS)
+def test_r12_2_vendor_overview_and_queue_run_a_fixed_set_of_bounded_statements(
+    world, django_capture_on_commit_callbacks, path
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lw = qc.lists_world(world, django_capture_on_commit_callbacks)
+    qc.grow_tickets(lw, lw.user(Role.L2_AGENT), 3)
+    client = qc.page_client(lw.user(Role.L2_AGENT))
+    assert client.get(path).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    statements = [q["sql"] for q in captured.captured_queries]
+    expected = VENDOR_PAGE_STATEMENTS[path]
+    assert len(statements) == len(expected), f"{path}: expected {expected}, ran:\n" + "\n".join(
+        s[:200] for s in statements
+    )
+    unbounded = [s for s in statements if "tickets_ticket" in s and "COUNT(" in s and "LIMIT" not in s]
+    assert not unbounded, f"{path} counts tickets without a bound: {unbounded}"

@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import db_loaders, signals  # noqa: F401
+
+        db_loaders.connect()

@@ -39,7 +39,12 @@ class LimitOffset(LimitOffsetPagination):
         count: int = Field(..., description=COUNT_DESCRIPTION)
 
     def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
-        offset, limit = pagination.offset, min(pagination.limit, self.max_limit)
+        return self.bounded_page(queryset, pagination.offset, min(pagination.limit, self.max_limit))
+
+    @staticmethod
+    def bounded_page(queryset: Any, offset: int, limit: int) -> dict[str, Any]:
+        """The page and the bounded count (a view that builds its answer itself uses this, as tickets' list)."""
+        limit = min(limit, settings.PARTNERDESK_API_MAX_PAGE_SIZE)
         bound = offset + EXACT_COUNT_BEYOND_OFFSET + 1
         if isinstance(queryset, QuerySet) or hasattr(queryset, "count_up_to"):
             # COUNT(*) over the first `bound` rows in the list's order: the page's index, stopping early.
@@ -47,7 +52,7 @@ class LimitOffset(LimitOffsetPagination):
             count = queryset.count_up_to(bound) if hasattr(queryset, "count_up_to") else queryset[:bound].count()
         else:
             count = min(len(queryset), bound)
-        return {self.items_attribute: queryset[offset : offset + limit], "count": count}
+        return {"items": queryset[offset : offset + limit], "count": count}
 
     async def apaginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
         offset, limit = pagination.offset, min(pagination.limit, self.max_limit)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import User
 from partnerdesk.web.errors import add_service_errors, flash_refusal
+from partnerdesk.web.paging import page_of
 
 from . import selectors, services
 from .choices import RunState
@@ -83,7 +83,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("web:billing_run", run_id=run.pk)
     runs = selectors.billing_runs_visible_to(user).order_by("-created_at", "-pk")
-    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, runs, PAGE_SIZE)
     return render(request, "billing/run_list.html", {"form": form, "page": page})
 
 
@@ -105,7 +105,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period", "").strip()
     if period:
         invoices = invoices.filter(period=period[:7])
-    page = Paginator(invoices.order_by("-issued_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, invoices.order_by("-issued_at", "-pk"), PAGE_SIZE)
     return render(request, "billing/invoice_list.html", {"page": page, "period": period[:7]})
 
 

@@ -9,7 +9,6 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from partnerdesk.tickets.clocks import vendor_calendar
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import tickets_visible_to
 from partnerdesk.web.errors import flash_refusal
+from partnerdesk.web.paging import page_of
 from partnerdesk.web.params import object_id
 
 from . import appointments, scheduling, selectors, services
@@ -47,7 +47,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user, rows = _inbox_user(request)
     show = request.GET.get("show", "")
     rows = rows.filter(outcome=InboundOutcome.DISCARDED if show == "discarded" else InboundOutcome.QUARANTINED)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, rows, PAGE_SIZE)
     return render(request, "channels/inbox.html", {"page": page, "show": show, "vendor_inbox": user.is_vendor})
 
 

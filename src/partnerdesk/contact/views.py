@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from partnerdesk.accounts.models import User
 from partnerdesk.tickets.models import Ticket
 from partnerdesk.tickets.selectors import ticket_shown_to, tickets_visible_to
 from partnerdesk.web.errors import add_service_errors
+from partnerdesk.web.paging import page_of
 from partnerdesk.web.params import object_id
 
 from . import audit_rows, selectors, services
@@ -60,7 +60,7 @@ def authorization_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     if show == "current":
         authorizations = authorizations.filter(revoked_at__isnull=True, valid_until__gt=now)
-    page = Paginator(authorizations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, authorizations, PAGE_SIZE)
     end_customers = (
         account_selectors.end_customers_visible_to(user).filter(is_active=True) if user.role in GRANT_ROLES else None
     )
@@ -248,7 +248,7 @@ def _audit_entries(request: HttpRequest) -> tuple[Any, AuditFilterForm]:
 def audit_log(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     entries, form = _audit_entries(request)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, entries, PAGE_SIZE)
     rows = audit_rows.rows_for(user, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from partnerdesk.accounts.models import User
 from partnerdesk.billing import selectors as billing_selectors
 from partnerdesk.tickets import selectors as ticket_selectors
 from partnerdesk.web.errors import add_service_errors
+from partnerdesk.web.paging import page_of
 from partnerdesk.web.params import object_id
 from partnerdesk.worklog import selectors as worklog_selectors
 
@@ -64,7 +64,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query and user.is_vendor:
         queryset = queryset.filter(partner__name__icontains=query)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, queryset, PAGE_SIZE)
     rows = [(contract, selectors.current_term_usage(contract)) for contract in page]
     return render(
         request,

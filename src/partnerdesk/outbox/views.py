@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from partnerdesk.accounts.choices import Role
 from partnerdesk.accounts.models import User
 from partnerdesk.accounts.selectors import get_visible_or_404
+from partnerdesk.web.paging import page_of
 
 from . import selectors, services
 from .choices import RETRYABLE_STATES, OutboxState
@@ -44,7 +44,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.messages_visible_to(user).defer("body", "html", "attachments", "headers")
     if state:
         rows = rows.filter(state=state)
-    page = Paginator(rows.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, rows.order_by("-created_at", "-pk"), PAGE_SIZE)
     return render(
         request,
         "outbox/list.html",

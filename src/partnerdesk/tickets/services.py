@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -192,7 +192,25 @@ def _apply_capture(ticket: Ticket, changes: Mapping[str, Any]) -> None:
         raise ValidationError({field: _("Unknown field.") for field in sorted(unknown)})
     for field, value in changes.items():
         setattr(ticket, field, value if value is not None else "")
-    ticket.full_clean(exclude=["partner", "end_customer", "created_by", "charged_contract"])
+    # The fields' own checks; the table's constraints are checked by the database itself on the write
+    # (`_saved`), not by a query before it.
+    ticket.full_clean(exclude=["partner", "end_customer", "created_by", "charged_contract"], validate_constraints=False)
+
+
+# A constraint of tickets_ticket that fails on a write is a 422 naming its field, not a server error.
+CONSTRAINT_FIELDS = {"ticket_level_1_to_3": "level"}
+
+
+def _saved(ticket: Ticket) -> Ticket:
+    """Save the ticket; the database checks its constraints (the enclosing transaction is rolled back)."""
+    try:
+        ticket.save()
+    except IntegrityError as error:
+        for constraint, field in CONSTRAINT_FIELDS.items():
+            if constraint in str(error) or constraint in str(getattr(error, "__cause__", "")):
+                raise ValidationError({field: _("Choose level 1, 2 or 3.")}) from error
+        raise
+    return ticket
 
 
 def _sections(user: User, section_ids: Iterable[int]) -> list[Section]:
@@ -236,7 +254,7 @@ def create_ticket(
         raise ValidationError({"end_customer_id": _("This end customer is inactive.")})
     ticket = Ticket(partner_id=end_customer.partner_id, end_customer=end_customer, created_by=acting_user)
     _apply_capture(ticket, {"subject": subject, **capture})
-    ticket.save()
+    _saved(ticket)
     TicketTransition.objects.create(
         ticket=ticket,
         actor=acting_user,

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +21,7 @@ from partnerdesk.channels.choices import CallOutcome, RemoteTool
 from partnerdesk.contracts import selectors as contract_selectors
 from partnerdesk.manual import selectors as manual_selectors
 from partnerdesk.web.errors import add_service_errors, flash_refusal
+from partnerdesk.web.paging import page_of
 from partnerdesk.web.params import object_id, object_ids
 from partnerdesk.worklog import selectors as worklog_selectors
 from partnerdesk.worklog.choices import TIME_BOOKING_ROLES
@@ -103,7 +103,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         q=query,
         ordering="due" if queue else "-created_at",
     )
-    page = Paginator(selectors.tickets_shown_to(user, tickets), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.tickets_shown_to(user, tickets), PAGE_SIZE)
     now = timezone.now()
     rows = [(t, support_minutes_left(t.due_at, now)) for t in page]
     context = {

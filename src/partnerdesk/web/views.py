@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
@@ -29,6 +28,7 @@ from partnerdesk.channels import user_invitations
 from partnerdesk.contact import services as contact_services
 from partnerdesk.tickets.selectors import ticket_figures
 from partnerdesk.web.errors import add_service_errors
+from partnerdesk.web.paging import page_of
 
 from .forms import (
     ContactFormSet,
@@ -50,7 +50,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _page(request: HttpRequest, queryset: Any) -> Any:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(request, queryset, PAGE_SIZE)
 
 
 @login_required

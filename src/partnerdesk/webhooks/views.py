@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from partnerdesk.accounts import selectors as account_selectors
 from partnerdesk.accounts.models import User
 from partnerdesk.web.errors import add_service_errors, flash_refusal
+from partnerdesk.web.paging import page_of
 
 from . import selectors, services
 from .choices import FINISHED_STATES, DeliveryState, WebhookEvent
@@ -51,7 +51,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
         else:
             form = EndpointForm()
     endpoints = selectors.endpoints_visible_to(user).order_by("-created_at", "-pk")
-    page = Paginator(endpoints, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, endpoints, PAGE_SIZE)
     response = render(
         request,
         "webhooks/endpoint_list.html",
@@ -67,7 +67,7 @@ def webhook_detail(request: HttpRequest, webhook_id: int) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     services.ensure_may_manage(_user(request))
     deliveries = selectors.deliveries_visible_to(_user(request), endpoint)
-    page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, deliveries, PAGE_SIZE)
     return render(
         request,
         "webhooks/endpoint_detail.html",
