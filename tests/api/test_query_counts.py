@@ -133,12 +133,17 @@ TICKET_STATEMENTS = {
         "/api/v1/tickets?state=escalated&state=third_level&ordering=due",
         ["token", "bounded count", "page", "the page's contact persons (masking)"],
     ),
-    "partner detail": (Role.L1_AGENT, "GET", "/api/v1/tickets/{ticket_id}", ["token", "ticket", "defects"]),
+    "partner detail": (
+        Role.L1_AGENT,
+        "GET",
+        "/api/v1/tickets/{ticket_id}",
+        ["token", "ticket", "defects", "manual sections linked (R8.2)"],
+    ),
     "vendor detail": (
         Role.L2_AGENT,
         "GET",
         "/api/v1/tickets/{ticket_id}",
-        ["token", "ticket", "defects", "contact persons (masking)"],
+        ["token", "ticket", "defects", "manual sections linked (R8.2)", "contact persons (masking)"],
     ),
     "create": (
         Role.L1_AGENT,

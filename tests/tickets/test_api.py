@@ -49,6 +49,8 @@ def test_r5_whole_journey_through_the_api_each_actor_sees_only_what_it_may(world
     patched = l1.patch(url, {**capture, "manual_section_ids": [consulted.pk]})
     assert patched.status_code == 200
     assert [(s["id"], s["kind"]) for s in patched.json()["manual_sections"]] == [(consulted.pk, "consulted")]
+    # The earlier free-text field is still answered, as text made from the links.
+    assert patched.json()["manual_sections_consulted"] == f"{consulted.number} {consulted.title}"
     escalated = l1.post(f"{url}/escalate", {"level": 2})
     assert escalated.status_code == 200, escalated.content
     body = escalated.json()

@@ -22,7 +22,7 @@ from partnerdesk.manual import selectors as manual_selectors
 from partnerdesk.manual.choices import SectionStatus
 
 from . import selectors, services
-from .choices import Category, HandBackReason, Level, MessageKind, TicketState
+from .choices import Category, HandBackReason, Level, ManualLinkKind, MessageKind, TicketState
 from .clocks import support_minutes_left, vendor_calendar
 from .models import Attachment, ProductDefect, Ticket, TicketManualSection
 
@@ -129,6 +129,11 @@ class TicketOut(Schema):
     business_impact: str
     tried_by_first_level: str
     manual_sections: list[TicketSectionOut] = Field(..., description="Manual sections linked (R8.2, R8.3)")
+    manual_sections_consulted: str = Field(
+        ...,
+        description="The consulted sections as text, number and title, '; ' between them (read only; "
+        "kept for clients of the earlier free-text field; write manual_section_ids)",
+    )
     solved_with_manual: bool
     missing_for_escalation: list[str] = Field(..., description="Capture fields still empty (R5.2)")
     defects: list[DefectOut]
@@ -150,6 +155,14 @@ class TicketOut(Schema):
     @staticmethod
     def resolve_manual_sections(obj: Ticket) -> list[Any]:
         return list(obj.manual_links.all())
+
+    @staticmethod
+    def resolve_manual_sections_consulted(obj: Ticket) -> str:
+        return "; ".join(
+            f"{link.section.number} {link.section.title}"
+            for link in obj.manual_links.all()
+            if link.kind == ManualLinkKind.CONSULTED
+        )
 
     @staticmethod
     def resolve_defects(obj: Ticket) -> list[ProductDefect]:
