@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "ninja",
     "django_countries",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "partnerdesk.accounts",
@@ -127,6 +129,8 @@ MIDDLEWARE = [
     "partnerdesk.web.middleware.RefuseNullCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "partnerdesk.web.middleware.TwoFactorMiddleware",
     "partnerdesk.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -324,6 +328,8 @@ LOGGING = {
 
 # --- the vendor's business settings (SPEC "decision" values) -----------------------------------
 PARTNERDESK_VENDOR_NAME = env("PARTNERDESK_VENDOR_NAME", "TUXGUARD")
+# The name authenticator apps show beside the two-factor codes (accounts.two_factor).
+OTP_TOTP_ISSUER = env("PARTNERDESK_TOTP_ISSUER", "") or f"{PARTNERDESK_VENDOR_NAME} support desk"
 PARTNERDESK_SALES_EMAIL = env("PARTNERDESK_SALES_EMAIL", "sales@groupios.com")
 PARTNERDESK_API_PAGE_SIZE = envint("PARTNERDESK_API_PAGE_SIZE", 50)
 PARTNERDESK_API_MAX_PAGE_SIZE = envint("PARTNERDESK_API_MAX_PAGE_SIZE", 200)

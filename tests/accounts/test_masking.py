@@ -44,11 +44,12 @@ PATHOLOGICAL: dict[str, Callable[[int], str]] = {
 
 
 def _seconds(text: str) -> float:
+    """This process's CPU seconds, best of five: other processes on a busy machine do not count."""
     best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
+    for _ in range(5):
+        started = time.process_time()
         _mask(text)
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.process_time() - started)
     return best
 
 

@@ -30,6 +30,10 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/meetings/{meeting_id}/cancel/": (POST_ONLY, "cancels a web meeting"),
     "/tickets/{ticket_id}/remote-sessions/": (POST_ONLY, "records a remote session from the ticket page"),
     "/users/{user_id}/invitation/": (POST_ONLY, "mails a new set-password link"),
+    "/login/verify/": (NO_ROWS, "asks for the one-time code"),
+    "/profile/two-factor/": (NO_ROWS, "the key of a new authenticator app and a code field"),
+    "/profile/two-factor/disable/": (POST_ONLY, "removes the authenticator app"),
+    "/profile/two-factor/requirement/": (POST_ONLY, "requires two-factor sign-in of vendor staff or not"),
     "/users/invite/": (NO_ROWS, "a blank invitation form (its partner choice is one query)"),
     "/partners/new/": (NO_ROWS, "a blank form for a partner and its first admin"),
     "/contracts/request/": (POST_ONLY, "sends a request to Sales"),
@@ -175,8 +179,23 @@ def test_r12_2_page_query_count_does_not_grow_with_rows(world, django_capture_on
 # The vendor's overview and queue page (speed issue, bench/bench_pages.py): a fixed set of statements, each
 # bounded (counts stop at a bound), so that their cost does not grow with the tickets.
 VENDOR_PAGE_STATEMENTS = {
-    "/": ["session", "user", "active partners", "queue (bounded)", "overdue (bounded)", "waiting (bounded)"],
-    "/tickets/": ["session", "user", "bounded count", "page", "the page's contact persons (masking)"],
+    "/": [
+        "session",
+        "user",
+        "two-factor state",
+        "active partners",
+        "queue (bounded)",
+        "overdue (bounded)",
+        "waiting (bounded)",
+    ],
+    "/tickets/": [
+        "session",
+        "user",
+        "two-factor state",
+        "bounded count",
+        "page",
+        "the page's contact persons (masking)",
+    ],
 }
 
 

@@ -45,6 +45,11 @@ class SecurityEvent(models.TextChoices):
     ROLE_CHANGED = "role_changed", _("Role changed")
     PASSWORD_RESET_REQUESTED = "password_reset_requested", _("New password requested")
     PASSWORD_SET = "password_set", _("Password set by link")
+    TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor sign-in turned on")
+    TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor sign-in turned off")
+    TWO_FACTOR_FAILED = "two_factor_failed", _("Wrong one-time code")
+    TWO_FACTOR_REQUIRED = "two_factor_required", _("Two-factor sign-in required for vendor staff")
+    TWO_FACTOR_OPTIONAL = "two_factor_optional", _("Two-factor sign-in no longer required")
 
 
 class NotificationKind(models.TextChoices):

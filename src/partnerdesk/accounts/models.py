@@ -37,6 +37,11 @@ class Vendor(models.Model):
     vat_id = models.CharField(_("VAT ID"), max_length=20, blank=True)
     tax_number = models.CharField(_("tax number"), max_length=30, blank=True)
     support_email = models.EmailField(_("support e-mail"), blank=True)
+    require_two_factor = models.BooleanField(
+        _("two-factor sign-in required for vendor staff"),
+        default=False,
+        help_text=_("Vendor staff sign in with a one-time code from an authenticator app, after the password."),
+    )
     sales_email = models.EmailField(_("sales e-mail"), blank=True)
     domains = models.CharField(
         _("domains"), max_length=500, blank=True, help_text=_("Comma-separated domains of the vendor.")

@@ -96,3 +96,42 @@ class RefuseNullCharacters:
         for upload in uploads.values() if uploads else ():
             if _FORBIDDEN in (upload.name or ""):
                 raise BadRequest(_("The file name contains a character that is not allowed."))
+
+
+class TwoFactorMiddleware:
+    """A signed-in page user with an authenticator app is asked for its code before any page; vendor staff,
+    when the vendor requires it, first add an app (accounts.two_factor). The API is untouched: a token is its
+    own credential, and a session that still owes its code is no user to the API."""
+
+    OPEN_PREFIXES = ("/login/", "/logout/", "/profile/two-factor/", "/static/", "/i18n/", "/language/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.shortcuts import redirect
+        from django.utils.http import urlencode
+
+        from partnerdesk.accounts import two_factor
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.OPEN_PREFIXES)
+            and not user.is_verified()
+        ):
+            needs_code, required = two_factor.sign_in_state(user)
+            if request.path.startswith("/api/"):
+                if needs_code or required:
+                    # The session is not signed in yet: the API sees no user (a token still works).
+                    from django.contrib.auth.models import AnonymousUser
+
+                    request.user = AnonymousUser()
+                return self.get_response(request)
+            query = urlencode({"next": request.get_full_path()})
+            if needs_code:
+                return redirect(f"/login/verify/?{query}")
+            if required:
+                return redirect(f"/profile/two-factor/?{query}")
+        return self.get_response(request)

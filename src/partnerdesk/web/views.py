@@ -20,7 +20,7 @@ from django.views import i18n as i18n_views
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
-from partnerdesk.accounts import selectors, services
+from partnerdesk.accounts import selectors, services, two_factor
 from partnerdesk.accounts.choices import NotificationKind, Role, SecurityEvent
 from partnerdesk.accounts.models import User
 from partnerdesk.billing import selectors as billing_selectors
@@ -133,6 +133,8 @@ def profile(request: HttpRequest) -> HttpResponse:
                 for kind in user.notification_kinds
             ],
             "notification_errors": notification_errors,
+            "two_factor_on": two_factor.confirmed_device(user) is not None,
+            "two_factor_required": two_factor.required_for(user) if user.is_vendor else False,
         },
     )
 
@@ -437,3 +439,98 @@ def partner_create(request: HttpRequest) -> HttpResponse:
             )
             return redirect("web:partner", partner_id=partner.pk)
     return render(request, "web/partner_create.html", {"form": form})
+
+
+# --- two-factor sign-in (R1.5) ---------------------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return target if ok else "/"
+
+
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """After the password: the current code from the authenticator app."""
+    from django_otp import login as otp_login
+
+    user = _user(request)
+    if two_factor.confirmed_device(user) is None:
+        return redirect(_safe_next(request))
+    error = ""
+    if request.method == "POST":
+        device = two_factor.verify(user, request.POST.get("otp_token", ""))
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        error = _("The code does not match. Enter the current code from the app.")
+    return render(request, "web/two_factor_verify.html", {"error": error, "next": _safe_next(request)})
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Add an authenticator app: its secret and link, then its first code confirms it."""
+    from base64 import b32encode
+
+    from django_otp import login as otp_login
+
+    user = _user(request)
+    errors: list[str] = []
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        try:
+            device = two_factor.confirm_setup(user, request.POST.get("otp_token", ""))
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            otp_login(request, device)
+            messages.success(request, _("Two-factor sign-in is on: from now on you sign in with a code too."))
+            return redirect(_safe_next(request) if request.POST.get("next") else "web:profile")
+    device = two_factor.pending_device(user)
+    if device is None or (request.method == "POST" and request.POST.get("action") == "restart"):
+        device = two_factor.start_setup(user)
+    secret = b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "web/two_factor_setup.html",
+        {
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "config_url": device.config_url,
+            "errors": errors,
+            "required": two_factor.required_for(user),
+            "has_device": two_factor.confirmed_device(user) is not None,
+            "next": request.GET.get("next") or request.POST.get("next", ""),
+        },
+    )
+
+
+@login_required
+@require_POST
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    try:
+        two_factor.disable(user, request.POST.get("otp_token", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Two-factor sign-in is off."))
+    return redirect("web:profile")
+
+
+@login_required
+@require_POST
+def two_factor_requirement(request: HttpRequest) -> HttpResponse:
+    """A vendor admin requires two-factor sign-in of all vendor staff, or stops requiring it."""
+    user = _user(request)
+    required = request.POST.get("required") == "1"
+    if required and two_factor.confirmed_device(user) is None:
+        messages.error(request, _("Add an authenticator app to your own account first."))
+        return redirect("web:profile")
+    two_factor.set_required(acting_user=user, required=required)
+    messages.success(
+        request,
+        _("Vendor staff now sign in with a code too.") if required else _("Two-factor sign-in is optional again."),
+    )
+    return redirect("web:profile")
