@@ -11,5 +11,7 @@ urlpatterns = [
 ]
 
 handler400 = "partnerdesk.web.views.bad_request"
+handler403 = "partnerdesk.web.views.forbidden"
+handler404 = "partnerdesk.web.views.not_found"
 # The request id goes back with every server error (the error is logged by django.request).
 handler500 = "partnerdesk.web.views.server_error"

@@ -103,3 +103,20 @@ def test_r13_1_the_log_format_carries_the_request_id():
     assert "%(request_id)s" in settings.LOGGING["formatters"]["plain"]["format"]
     assert "request_id" in settings.LOGGING["handlers"]["console"]["filters"]
     assert settings.MIDDLEWARE[0] == "partnerdesk.web.middleware.RequestIdMiddleware"
+
+
+def test_r13_1_not_found_and_forbidden_pages_have_navigation_in_the_users_language(world):
+    from django.test import Client
+
+    from partnerdesk.accounts.choices import Role
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="de")
+    client.force_login(world.user(Role.L1_AGENT), backend="partnerdesk.accounts.backends.OrganisationAwareBackend")
+    missing = client.get("/tickets/999999/")
+    assert missing.status_code == 404
+    text = missing.content.decode()
+    assert "Nicht gefunden" in text and 'href="/"' in text and "<nav" in text
+    refused = client.get("/users/")  # an L1 agent manages no users
+    assert refused.status_code == 403 and "Nicht erlaubt" in refused.content.decode()
+    api = Client().get("/api/v1/no-such-route")
+    assert api.status_code == 404 and api.json()["detail"]

@@ -299,6 +299,23 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     )
 
 
+def _error_page(request: HttpRequest, status: int, title: str, message: str, api_detail: str = "") -> HttpResponse:
+    """A refusal with the site's navigation, in the user's language; under /api/ the API's error body."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": api_detail or message, "errors": []}, status=status)
+    return render(request, "web/error_page.html", {"title": title, "message": message}, status=status)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: what does not exist and what the user may not see look the same (R1.1)."""
+    return _error_page(request, 404, _("Not found"), _("This page does not exist, or it is not yours to see."))
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if isinstance(exception, PermissionDenied) and str(exception) else ""
+    return _error_page(request, 403, _("Not allowed"), message or _("Your role does not allow this action."))
+
+
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: the request id goes back to the client (the error itself is logged by django.request).
