@@ -97,3 +97,17 @@ def test_r4_1_vendor_books_time_from_the_ticket_page_on_the_chosen_contract(worl
     ).content.decode()
     assert "Minutes" in page
     assert ticket.time_entries.count() == 1
+
+
+def test_r5_8_history_names_states_and_reasons_in_the_readers_language(world, l_contract):
+    from partnerdesk.tickets import services
+
+    ticket = captured_ticket(world)
+    services.escalate(acting_user=world.user(Role.L1_AGENT), ticket=ticket)
+    services.hand_back(acting_user=world.user(Role.L2_AGENT), ticket=ticket, reason="answered", message="Gelöst?")
+    client = Client(HTTP_ACCEPT_LANGUAGE="de")
+    client.force_login(world.user(Role.L1_AGENT))
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    history = page[page.index('<ol class="history">') :]
+    assert "Eskaliert" in history and "Beantwortet" in history
+    assert "waiting_for_partner" not in history and "answered" not in history

@@ -44,6 +44,20 @@ class HandBackReason(models.TextChoices):
     ANSWERED = "answered", _("Answered")
 
 
+# Why a ticket changed state, as its history shows it (R5.8): the hand-back reasons and the other changes.
+TRANSITION_REASONS: dict[str, object] = {
+    **dict(HandBackReason.choices),
+    "created": _("Created"),
+    "escalated": _("Escalated"),
+    "third_level": _("Moved to third level"),
+    "returned_to_vendor": _("Returned to the vendor"),
+    "partner_replied": _("The partner replied"),
+    "resolved": _("Resolved"),
+    "closed": _("Closed"),
+    "reopened": _("Reopened"),
+}
+
+
 class DefectStatus(models.TextChoices):
     OPEN = "open", _("Open")
     IN_PROGRESS = "in_progress", _("In progress")

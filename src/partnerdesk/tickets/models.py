@@ -122,6 +122,13 @@ class TicketTransition(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.from_state} -> {self.to_state}"
 
+    @property
+    def reason_label(self) -> str:
+        """The reason in the reader's language (a code written before its label existed stays as it is)."""
+        from .choices import TRANSITION_REASONS
+
+        return str(TRANSITION_REASONS.get(self.reason, self.reason))
+
 
 class Message(models.Model):
     """A message on a ticket. Which side sees it depends on its kind and, for the partner's
