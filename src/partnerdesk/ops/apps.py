@@ -6,3 +6,12 @@ class OpsConfig(AppConfig):
     name = "partnerdesk.ops"
     label = "ops"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from partnerdesk.outbox.schedule import register_job
+
+        from .retention import run_retention
+
+        register_job("ops.retention", run_retention, every=timedelta(hours=6))
