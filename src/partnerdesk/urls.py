@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("partnerdesk.ops.urls")),
     path("", include("partnerdesk.web.urls")),
 ]
 

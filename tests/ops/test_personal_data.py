@@ -158,3 +158,27 @@ def test_gdpr_art_17_erasure_replaces_every_personal_value_and_the_chain_still_v
     # The colleague is untouched, and the erased person's mails are still there as rows.
     assert ContactPerson.objects.get(pk=colleague.pk).email == colleague.email
     assert EndCustomerMail.objects.filter(contact_person=person).count() == 2
+
+
+@pytest.mark.django_db
+def test_gdpr_the_page_downloads_the_export_and_erases_after_confirmation(history):
+    from django.test import Client
+
+    world, person = history.world, history.person
+    url = f"/partners/{world.partner_a.pk}/end-customers/{world.customer_a.pk}/contacts/{person.pk}/personal-data/"
+    client = Client()
+    client.force_login(world.users[Role.PARTNER_ADMIN])
+    page = client.get(url)
+    assert page.status_code == 200 and person.name.encode() in page.content
+    download = client.get(url + "?download=1")
+    assert download.status_code == 200 and download.json()["contact_person"]["email"] == person.email
+    assert client.post(url + "erase/").status_code == 302  # not confirmed: back to the page
+    assert ContactPerson.objects.get(pk=person.pk).email == person.email
+    assert client.post(url + "erase/", {"confirm": "yes"}).status_code == 302
+    assert ContactPerson.objects.get(pk=person.pk).email == ""
+    agent = Client()
+    agent.force_login(world.users[Role.L1_AGENT])
+    assert agent.get(url).status_code == 403
+    outsider = Client()
+    outsider.force_login(world.outsider[Role.PARTNER_ADMIN])
+    assert outsider.get(url).status_code == 404

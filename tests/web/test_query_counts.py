@@ -27,6 +27,14 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/users/{user_id}/active/": (POST_ONLY, "enables or disables a user"),
     "/users/{user_id}/role/": (POST_ONLY, "changes a user's role"),
     "/users/{user_id}/invitation/": (POST_ONLY, "mails a new set-password link"),
+    "/partners/{partner_id}/end-customers/{end_customer_id}/contacts/{contact_person_id}/personal-data/": (
+        NO_ROWS,
+        "one contact person's request page: the export is a download, measured in tests/ops/test_personal_data.py",
+    ),
+    "/partners/{partner_id}/end-customers/{end_customer_id}/contacts/{contact_person_id}/personal-data/erase/": (
+        POST_ONLY,
+        "erases one contact person's personal data",
+    ),
     "/users/invite/": (NO_ROWS, "a blank invitation form (its partner choice is one query)"),
     "/partners/new/": (NO_ROWS, "a blank form for a partner and its first admin"),
     "/contracts/request/": (POST_ONLY, "sends a request to Sales"),
