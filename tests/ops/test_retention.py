@@ -92,3 +92,29 @@ def test_r13_2_retention_removes_old_closed_tickets_files_and_records_the_run(
 def test_r13_2_retention_keeps_everything_by_default_and_is_a_worker_job(world):
     assert run_retention() is None and not RetentionRun.objects.exists()
     assert "ops.retention" in schedule.JOBS
+
+
+class _Abort(Exception):
+    pass
+
+
+@pytest.mark.django_db
+def test_r13_2_rolled_back_retention_removes_no_file(world, tmp_path, django_capture_on_commit_callbacks):
+    """The file goes only after the row saying so committed: a rolled-back run leaves both as they were."""
+    from django.db import transaction
+
+    with override_settings(MEDIA_ROOT=str(tmp_path), PARTNERDESK_RETENTION_ATTACHMENT_DAYS=30):
+        ticket, attachment, _mail = _ticket_with_files(world, "rolled-back")
+        _end(ticket, days_ago=90)
+        path = tmp_path / attachment.file.name
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            with pytest.raises(_Abort), transaction.atomic():
+                run_retention()
+                raise _Abort
+        assert callbacks == []  # nothing was left to run after the rollback
+        assert path.exists()
+        attachment.refresh_from_db()
+        assert attachment.removed_at is None
+        with django_capture_on_commit_callbacks(execute=True):
+            assert run_retention().attachments_removed == 1
+        assert not path.exists()
