@@ -43,6 +43,9 @@ ALL_ROLES = [
 # Routes that need no tenant check, each with its reason.
 PUBLIC_ROUTES: dict[str, str] = {
     "/api/v1/health": "liveness probe, no data",
+    "/healthz": "liveness probe, no data (tests/ops/test_health.py)",
+    "/readyz": "readiness probe: check names and ok/reasons only, 503 while unready (tests/ops/test_health.py)",
+    "/metrics": "Prometheus scrape behind its own bearer token, 404 without one (tests/ops/test_metrics.py)",
     "/api/v1/openapi.json": "the published API document",
     "/api/v1/docs": "the API document's viewer",
     "/login/": "the login form",

@@ -84,6 +84,8 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
+# Probes and the scraper talk plain HTTP to the process, not through the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
@@ -116,10 +118,12 @@ INSTALLED_APPS = [
     "partnerdesk.channels",
     "partnerdesk.webhooks",
     "partnerdesk.billing",
+    "partnerdesk.ops",
 ]
 
 MIDDLEWARE = [
     "partnerdesk.web.middleware.RequestIdMiddleware",  # first: every response, even a 500, has its id
+    "partnerdesk.ops.middleware.RequestMetricsMiddleware",  # requests and latencies per route, the access log
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -278,6 +282,26 @@ PARTNERDESK_OUTBOX_SENDING_TIMEOUT_SECONDS = envint("PARTNERDESK_OUTBOX_SENDING_
 PARTNERDESK_OUTBOX_KEEP_SENT_DAYS = envint("PARTNERDESK_OUTBOX_KEEP_SENT_DAYS", 30)
 PARTNERDESK_WORKER_INTERVAL_SECONDS = envint("PARTNERDESK_WORKER_INTERVAL_SECONDS", 5)
 
+# Operations (issue 17): the web server's processes, readiness, metrics, retention.
+PARTNERDESK_WEB_WORKERS = max(1, envint("PARTNERDESK_WEB_WORKERS", 2))
+PARTNERDESK_WEB_THREADS = max(1, envint("PARTNERDESK_WEB_THREADS", 4))
+PARTNERDESK_WEB_TIMEOUT_SECONDS = envint("PARTNERDESK_WEB_TIMEOUT_SECONDS", 60)
+# On SIGTERM requests in progress get this long to finish before their process is stopped.
+PARTNERDESK_GRACEFUL_TIMEOUT_SECONDS = envint("PARTNERDESK_GRACEFUL_TIMEOUT_SECONDS", 30)
+# Addresses of the reverse proxy whose X-Forwarded-* headers gunicorn trusts (comma-separated, or *).
+PARTNERDESK_FORWARDED_ALLOW_IPS = env("PARTNERDESK_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# /readyz: a worker heartbeat older than this, or a due outbox message waiting longer, is unready.
+PARTNERDESK_READY_HEARTBEAT_SECONDS = envint(
+    "PARTNERDESK_READY_HEARTBEAT_SECONDS", max(60, 6 * PARTNERDESK_WORKER_INTERVAL_SECONDS)
+)
+PARTNERDESK_READY_OUTBOX_STUCK_SECONDS = envint("PARTNERDESK_READY_OUTBOX_STUCK_SECONDS", 900)
+# /metrics answers only with this bearer token; unset, /metrics does not exist (404).
+PARTNERDESK_METRICS_TOKEN = env("PARTNERDESK_METRICS_TOKEN", "")
+# Retention (R13.2): days after a ticket is closed that its attachments and inbound mail originals are kept
+# (0: kept for ever).
+PARTNERDESK_RETENTION_ATTACHMENT_DAYS = envint("PARTNERDESK_RETENTION_ATTACHMENT_DAYS", 0)
+PARTNERDESK_RETENTION_MAIL_ORIGINAL_DAYS = envint("PARTNERDESK_RETENTION_MAIL_ORIGINAL_DAYS", 0)
+
 # Web meetings (R7.3): the vendor's meeting service's join link, {uid}, {meeting} and {ticket} filled in;
 # empty: the agent pastes each meeting's link.
 PARTNERDESK_MEETING_LINK_TEMPLATE = env("PARTNERDESK_MEETING_LINK_TEMPLATE", "")
@@ -312,17 +336,29 @@ TASKS = {
     }
 }
 
-# Every line carries the request id; every server error is logged with its traceback (django.request).
+# One JSON object per line (LOG_FORMAT=plain for a terminal); every line carries the request id, also the
+# worker's lines about a message or event that a request enqueued; addresses and phone numbers are masked.
+LOG_FORMAT = env("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "partnerdesk.accounts.request_context.RequestIdLogFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "partnerdesk.ops.logs.Formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "loggers": {
         "partnerdesk": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO"), "filters": ["request_id"]},
         "django.request": {"handlers": ["console"], "level": "ERROR", "filters": ["request_id"]},
         "django.security": {"handlers": ["console"], "level": "WARNING", "filters": ["request_id"]},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False, "filters": ["request_id"]},
     },
 }
 

@@ -34,6 +34,14 @@ NOT_LISTS: dict[str, tuple[str, str]] = {
     "/profile/two-factor/": (NO_ROWS, "the key of a new authenticator app and a code field"),
     "/profile/two-factor/disable/": (POST_ONLY, "removes the authenticator app"),
     "/profile/two-factor/requirement/": (POST_ONLY, "requires two-factor sign-in of vendor staff or not"),
+    "/partners/{partner_id}/end-customers/{end_customer_id}/contacts/{contact_person_id}/personal-data/": (
+        NO_ROWS,
+        "one contact person's request page: the export is a download, measured in tests/ops/test_personal_data.py",
+    ),
+    "/partners/{partner_id}/end-customers/{end_customer_id}/contacts/{contact_person_id}/personal-data/erase/": (
+        POST_ONLY,
+        "erases one contact person's personal data",
+    ),
     "/users/invite/": (NO_ROWS, "a blank invitation form (its partner choice is one query)"),
     "/partners/new/": (NO_ROWS, "a blank form for a partner and its first admin"),
     "/contracts/request/": (POST_ONLY, "sends a request to Sales"),

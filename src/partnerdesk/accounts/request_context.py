@@ -9,6 +9,8 @@ see their own request. No Django imports: the logging configuration loads this m
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
@@ -35,6 +37,25 @@ def bind(facts: RequestFacts) -> Token[RequestFacts | None]:
 
 def unbind(token: Token[RequestFacts | None]) -> None:
     _current.reset(token)
+
+
+def current_request_id() -> str:
+    """The current request's id, or "" outside a request (stored on rows a request enqueues)."""
+    facts = _current.get()
+    return facts.request_id if facts is not None else ""
+
+
+@contextmanager
+def acting_for(request_id: str) -> Iterator[None]:
+    """The worker handles a row a request enqueued: its log lines (and rows it enqueues) carry that id."""
+    if not request_id:
+        yield
+        return
+    token = _current.set(RequestFacts(request_id=request_id))
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 class RequestIdLogFilter(logging.Filter):

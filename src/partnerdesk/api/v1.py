@@ -16,6 +16,7 @@ from partnerdesk.channels.scheduling import SlotRefused
 from partnerdesk.contact.api import router as contact_router
 from partnerdesk.contracts.api import router as contracts_router
 from partnerdesk.manual.api import router as manual_router
+from partnerdesk.ops.api import router as ops_router
 from partnerdesk.tickets.api import router as tickets_router
 from partnerdesk.webhooks.api import router as webhooks_router
 from partnerdesk.worklog.api import router as worklog_router
@@ -78,6 +79,7 @@ api.add_router("", worklog_router)
 api.add_router("", contact_router)
 api.add_router("", webhooks_router)
 api.add_router("", channels_router)
+api.add_router("", ops_router)
 api.add_router("", appointments_router)
 api.add_router("", billing_router)
 api.add_router("", manual_router)

@@ -39,6 +39,8 @@ class InboundMail(models.Model):
     new_text = models.TextField(_("new text"), blank=True)
     html = models.TextField(_("HTML (sanitised)"), blank=True)
     raw = models.BinaryField(_("original"))
+    # The original was removed by the retention job (PARTNERDESK_RETENTION_MAIL_ORIGINAL_DAYS); the text stays.
+    original_removed_at = models.DateTimeField(null=True, blank=True)
     size = models.PositiveIntegerField(_("size"), default=0)
     attachment_names = models.JSONField(default=list, blank=True)
     # Attachments that failed the upload checks: [{"filename", "reason"}]; they stay in the original.

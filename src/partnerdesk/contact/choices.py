@@ -35,6 +35,8 @@ class AuditAction(models.TextChoices):
     MAIL_DELIVERED = "mail_delivered", _("Mail to the end customer delivered")
     MAIL_NOT_DELIVERED = "mail_not_delivered", _("Mail to the end customer not delivered")
     END_CUSTOMER_REPLIED = "end_customer_replied", _("End customer replied")
+    PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Personal data of a contact person exported")
+    PERSONAL_DATA_ERASED = "personal_data_erased", _("Personal data of a contact person erased")
 
 
 class RefusalReason(models.TextChoices):

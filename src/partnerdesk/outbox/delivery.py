@@ -30,6 +30,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from partnerdesk.accounts import request_context
+
 from . import events, locks
 from .choices import OutboxState, Outcome
 from .models import OutboxMessage
@@ -148,8 +150,20 @@ def recover_stuck(*, now: datetime) -> int:
     return recovered
 
 
-def deliver_due(*, limit: int = 100, now: datetime | None = None) -> DeliveryReport:
+def hand_back(ids: list[int]) -> int:
+    """Claimed rows this worker will not send after all (it is stopping): due again at once, attempt uncounted."""
+    return OutboxMessage.objects.filter(pk__in=ids, state=OutboxState.SENDING).update(
+        state=OutboxState.RETRYING, next_attempt_at=timezone.now(), claimed_at=None, attempts=F("attempts") - 1
+    )
+
+
+def deliver_due(
+    *, limit: int = 100, now: datetime | None = None, should_stop: Callable[[], bool] | None = None
+) -> DeliveryReport:
     """Deliver up to `limit` due messages; never raises for a message's failure.
+
+    `should_stop` is asked after each message: when it says yes (SIGTERM), the message in hand has been
+    recorded and the rest of the batch is handed back (`hand_back`) for the next worker, never lost.
 
     First the deferred events are handed to their subscribers (outbox.events), so the notifications of what
     happened since the last round go out in this one.
@@ -165,10 +179,18 @@ def deliver_due(*, limit: int = 100, now: datetime | None = None) -> DeliveryRep
     if not ids:
         return report
     connection = get_connection()
+    done: set[int] = set()
     try:
         for row in OutboxMessage.objects.filter(pk__in=ids).order_by("pk"):
+            if should_stop is not None and should_stop():
+                handed = hand_back([pk for pk in ids if pk not in done])
+                logger.info("stopping: %s claimed outbox messages handed back", handed)
+                break
+            done.add(row.pk)
             try:
-                result = _deliver_one(row, connection)
+                with request_context.acting_for(row.request_id):
+                    result = _deliver_one(row, connection)
+                    logger.info("outbox message %s (%s): %s", row.pk, row.kind, result)
             except Exception:  # the row stays `sending` and comes back after the timeout
                 logger.exception("outbox message %s: could not record its delivery", row.pk)
                 continue

@@ -81,9 +81,18 @@ def publish(name: str, *, partner_id: int | None, data: Mapping[str, Any], actor
     for subscriber in _wanted(_SUBSCRIBERS, name):
         subscriber(event)
     if _wanted(_DEFERRED, name):
+        from partnerdesk.accounts import request_context
+
         from .models import DeferredEvent
 
-        DeferredEvent.objects.create(name=name, partner_id=partner_id, actor_id=actor_id, data=event.data, at=event.at)
+        DeferredEvent.objects.create(
+            name=name,
+            partner_id=partner_id,
+            actor_id=actor_id,
+            data=event.data,
+            at=event.at,
+            request_id=request_context.current_request_id(),
+        )
     return event
 
 
@@ -93,6 +102,8 @@ def run_deferred(*, limit: int = 500, now: datetime | None = None) -> int:
 
     A failing subscriber rolls its event's work back; the event is kept, with the error, for a later round.
     """
+    from partnerdesk.accounts import request_context
+
     from . import locks
     from .models import DeferredEvent
 
@@ -105,7 +116,7 @@ def run_deferred(*, limit: int = 500, now: datetime | None = None) -> int:
                 break
             event = Event(name=row.name, partner_id=row.partner_id, data=row.data, actor_id=row.actor_id, at=row.at)
             try:
-                with transaction.atomic():
+                with transaction.atomic(), request_context.acting_for(row.request_id):
                     for subscriber in _wanted(_DEFERRED, row.name):
                         subscriber(event)
             except Exception as error:

@@ -43,6 +43,8 @@ class OutboxMessage(models.Model):
     # Mail that carries end-customer contact data (R9.1): the outbox page shows only its state, never
     # its recipients, subject, text or the server's words about them.
     confidential = models.BooleanField(default=False)
+    # The request that caused it (X-Request-ID), so the worker's log lines about it carry the same id.
+    request_id = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
         verbose_name = _("outbox message")
@@ -86,6 +88,7 @@ class DeferredEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    request_id = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
         ordering = ["pk"]
@@ -93,3 +96,18 @@ class DeferredEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} #{self.pk}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running `partnerdesk worker`, stamped each round; /readyz wants a fresh one."""
+
+    name = models.CharField(max_length=200, unique=True)  # host:pid
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    rounds = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-beat_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -31,11 +31,18 @@ def register_job(name: str, run: Callable[[], object], *, every: timedelta) -> N
     JOBS[name] = Job(name, run, every)
 
 
-def run_due_jobs(*, now: datetime | None = None, force: bool = False) -> list[str]:
-    """Run each job that is due (every job with `force`); a failing job is logged and tried next time."""
+def run_due_jobs(
+    *, now: datetime | None = None, force: bool = False, should_stop: Callable[[], bool] | None = None
+) -> list[str]:
+    """Run each job that is due (every job with `force`); a failing job is logged and tried next time.
+
+    `should_stop` is asked before each job: a stopping worker finishes the job it runs and starts no other.
+    """
     now = now or timezone.now()
     ran = []
     for job in list(JOBS.values()):
+        if should_stop is not None and should_stop():
+            break
         if not (force or job.due(now)):
             continue
         job.last_run = now

@@ -11,12 +11,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partnerdesk.accounts import request_context
+
 from . import locks
 from .choices import RETRYABLE_STATES, OutboxState
-from .models import OutboxMessage
+from .models import OutboxMessage, WorkerHeartbeat
 from .selectors import Asker
 
 
@@ -89,6 +92,7 @@ def enqueue(*, kind: str, message: EmailMessage, reference: str = "", confidenti
         state=OutboxState.QUEUED,
         reference=reference,
         confidential=confidential,
+        request_id=request_context.current_request_id(),
     )
 
 
@@ -112,3 +116,17 @@ def prune_sent(*, now: datetime | None = None) -> int:
     cutoff = now - timedelta(days=settings.PARTNERDESK_OUTBOX_KEEP_SENT_DAYS)
     deleted, _rows = OutboxMessage.objects.filter(state=OutboxState.SENT, sent_at__lt=cutoff).delete()
     return deleted
+
+
+def beat(*, name: str, started_at: datetime, now: datetime | None = None) -> None:
+    """The worker `name` finished a round: stamp its heartbeat (and forget workers silent for a day)."""
+    now = now or timezone.now()
+    updated = WorkerHeartbeat.objects.filter(name=name).update(beat_at=now, rounds=F("rounds") + 1)
+    if not updated:
+        WorkerHeartbeat.objects.update_or_create(name=name, defaults={"started_at": started_at, "beat_at": now})
+    WorkerHeartbeat.objects.filter(beat_at__lt=now - timedelta(days=1)).delete()
+
+
+def stopped(*, name: str) -> None:
+    """The worker `name` stopped cleanly: its heartbeat goes with it."""
+    WorkerHeartbeat.objects.filter(name=name).delete()

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -527,6 +527,8 @@ def download_attachment(request: HttpRequest, ticket_id: ObjectId, attachment_id
     attachment = account_selectors.get_visible_or_404(
         selectors.attachments_visible_to(user, ticket), attachment_id, user=user
     )
+    if attachment.removed_at is not None:  # its file is past retention
+        raise Http404
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

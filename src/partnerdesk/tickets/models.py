@@ -171,6 +171,8 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
     shared_with_vendor = models.BooleanField(_("shared with the vendor"), default=False)
+    # The file was removed by the retention job (PARTNERDESK_RETENTION_ATTACHMENT_DAYS); the row stays as history.
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("attachment")

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -408,6 +408,8 @@ def ticket_attachment_download(request: HttpRequest, ticket_id: int, attachment_
     attachment = account_selectors.get_visible_or_404(
         selectors.attachments_visible_to(user, ticket), attachment_id, user=user
     )
+    if attachment.removed_at is not None:  # its file is past retention
+        raise Http404
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
