@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "partnerdesk.channels",
     "partnerdesk.webhooks",
     "partnerdesk.billing",
+    "partnerdesk.reports",
 ]
 
 MIDDLEWARE = [

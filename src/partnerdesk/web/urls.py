@@ -7,6 +7,7 @@ from partnerdesk.contact import views as contact_views
 from partnerdesk.contracts import views as contract_views
 from partnerdesk.manual import views as manual_views
 from partnerdesk.outbox import views as outbox_views
+from partnerdesk.reports import views as report_views
 from partnerdesk.tickets import views as ticket_views
 from partnerdesk.webhooks import views as webhook_views
 from partnerdesk.worklog import views as worklog_views
@@ -113,6 +114,9 @@ urlpatterns = [
     path("callbacks/<id:callback_id>/schedule/", channel_views.callback_schedule, name="callback_schedule"),
     path("appointments/<id:appointment_id>/log/", channel_views.appointment_log, name="appointment_log"),
     path("day-plan/", channel_views.day_plan, name="day_plan"),
+    # reports (partnerdesk.reports)
+    path("reports/", report_views.report_index, name="reports"),
+    path("reports/<slug:name>/", report_views.report_page, name="report"),
     # invoicing (partnerdesk.billing)
     path("billing/settings/", billing_views.billing_settings, name="billing_settings"),
     path("billing/runs/", billing_views.run_list, name="billing_runs"),
