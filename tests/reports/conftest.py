@@ -88,11 +88,14 @@ def data(world: Any) -> DataSet:
         ("silent", contract_b, None, None),  # no response, due passed: breached
     ):
         ticket = escalated_ticket(contract, subject=f"SLA {key}")
+        response_due = clocks.due_after(escalated, contract.first_response_minutes)
+        resolution_due = clocks.due_after(escalated, contract.resolution_minutes)
         Ticket.objects.filter(pk=ticket.pk).update(
             escalated_at=escalated,
-            first_response_due_at=clocks.due_after(escalated, contract.first_response_minutes),
+            first_response_due_at=response_due,
             first_response_at=responded,
-            resolution_due_at=clocks.due_after(escalated, contract.resolution_minutes),
+            resolution_due_at=resolution_due,
+            due_at=None if resolved else resolution_due if responded else response_due,
             resolved_at=resolved,
             state="resolved" if resolved else "escalated",
         )

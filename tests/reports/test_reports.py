@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from partnerdesk.billing import selectors as billing_selectors
 from partnerdesk.reports import selectors
 from partnerdesk.tickets.choices import Category, Level, TicketState
 from partnerdesk.tickets.models import Ticket, TicketTransition
@@ -59,7 +60,8 @@ def test_r11_1_revenue_per_month_nets_cancellations(data):
         ("2026-10", Decimal("594.00"), Decimal("50.50"), Decimal("-100.00")),
     ]
     assert got.totals["invoiced_net"] == Decimal("150.50")
-    only_b = report(vendor, "revenue", **{"from": "2026-09-01", "to": "2026-10-31", "partner": data.world.partner_b.pk})
+    period = {"from": "2026-09-01", "to": "2026-10-31"}
+    only_b = report(vendor, "revenue", **period, partner=data.world.partner_b.pk)
     assert sum(r["invoiced_net"] for r in only_b.rows) == Decimal("0.00")
 
 
@@ -162,6 +164,8 @@ def test_r10_7_r11_2_next_invoice_of_the_partner(data):
     # Nothing invoiced yet from the contract: its first term's fee and A's 24 extra units.
     assert got.totals["amount"] == Decimal("499.00") + Decimal("594.00")
     assert {r["contract_id"] for r in got.rows} == {data.contract_a.pk}
+    # The same lines as the contract's own preview (billing.selectors.next_invoice_preview).
+    assert got.totals["amount"] == billing_selectors.next_invoice_preview(data.contract_a).total
 
 
 def test_r8_3_manual_deflection_is_the_figure_of_tickets_deflection(data):
