@@ -177,3 +177,34 @@ def test_r8_3_manual_deflection_is_the_figure_of_tickets_deflection(data):
     assert [(r["partner_id"], r["solved_with_manual"]) for r in got.rows] == [
         (p.partner_id, p.solved_with_manual) for p in figure.partners
     ]
+
+
+def test_r6_3_support_minutes_in_sql_equal_the_support_calendar(data):
+    """On PostgreSQL the percentiles come from a day table in SQL; they must equal the calendar's own
+    count (tickets.clocks) for tickets over weekends, a holiday (25 December) and odd seconds."""
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from partnerdesk.tickets import clocks
+    from tests.reports.conftest import berlin
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQL path runs on PostgreSQL")
+    start = berlin(2026, 12, 17, 16, 59, 31)
+    for n in range(40):
+        escalated = start + timedelta(hours=7 * n, seconds=17 * n)
+        ticket = Ticket.objects.get(pk=data.sla["fast"].pk)
+        ticket.pk = None
+        ticket.save()
+        Ticket.objects.filter(pk=ticket.pk).update(
+            escalated_at=escalated,
+            first_response_due_at=clocks.due_after(escalated, 480),
+            first_response_at=escalated + timedelta(hours=3 * n, minutes=n),
+            resolution_due_at=clocks.due_after(escalated, 3840),
+            resolved_at=escalated + timedelta(days=n % 9, minutes=7 * n),
+        )
+    f = selectors.Filters(start=start.date(), end=(start + timedelta(days=20)).date())
+    tickets = selectors._escalated(f)
+    assert tickets.count() == 40
+    assert selectors._support_minutes_used(tickets, f) == selectors._support_minutes_used_in_python(tickets)
