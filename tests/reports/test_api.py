@@ -104,3 +104,9 @@ def test_r11_unknown_report_is_404(data, api_as):
 def test_r8_3_manual_deflection_keeps_its_own_route(data, api_as):
     body = api_as("vendor_admin").get("reports/manual-deflection?from=2026-01-01&to=2026-12-31").json()
     assert "solved_at_first_level" in body and "consulted_before_escalation" in body
+
+
+@pytest.mark.parametrize("query", ["to=0001-01-01", "from=9999-12-31&to=9999-12-31", "from=1999-12-31"])
+def test_r13_1_days_out_of_range_are_422_not_500(data, api_as, query):
+    response = api_as("vendor_admin").get(f"reports/time?{query}")
+    assert response.status_code == 422

@@ -39,6 +39,8 @@ from partnerdesk.tickets.models import Ticket, TicketTransition
 from partnerdesk.worklog.models import TimeEntry
 
 MAX_DAYS = 366 * 3
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+DAY_RANGE = {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
 BREACHES_LISTED = 50
 NEAR_LIMIT = Decimal("0.80")  # a term at 80 % of its included units is "near" (the Sales view)
 
@@ -142,6 +144,10 @@ def filters_for(user: User, params: Mapping[str, Any]) -> Filters:
     """
     _ensure_active(user)
     end = _parse_date(params.get("to"), "to") or timezone.localdate()
+    for name, value in (("from", params.get("from")), ("to", end)):
+        parsed = _parse_date(value, name) if isinstance(value, str) else value
+        if parsed is not None and not FIRST_DAY <= parsed <= LAST_DAY:
+            raise ValidationError({name: _("Choose a day between %(first)s and %(last)s.") % DAY_RANGE})
     start = _parse_date(params.get("from"), "from") or pricing.add_months(end, -12) + timedelta(days=1)
     if end < start:
         raise ValidationError({"to": _("The last day comes before the first.")})
