@@ -33,6 +33,8 @@ def display(value: Any, kind: str) -> str:
         return formats.number_format(Decimal(value) * 100, 1, use_l10n=True) + " %"
     if kind == "int" and isinstance(value, int):
         return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
+    if kind == "int" and isinstance(value, float):  # an axis tick between whole numbers
+        return formats.number_format(value, 1, use_l10n=True, force_grouping=True)
     if isinstance(value, datetime):
         return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     if isinstance(value, date):
