@@ -92,3 +92,21 @@ def test_r11_3_l2_dashboard_lists_the_breached_tickets(data):
     html = page(data.world.user("l2_agent"), "/")
     section = html[html.index("Breached") : html.index("At risk")]
     assert f"#{data.sla['silent'].pk} " in section
+
+
+def test_r13_1_bad_filters_on_the_page_are_named_not_a_server_error(data):
+    client = Client()
+    client.force_login(data.world.user("vendor_admin"))
+    response = client.get("/reports/time/?from=²&to=x&partner=abc&plan=-1")
+    assert response.status_code in (200, 404)
+    response = client.get("/reports/time/?from=²&to=x&partner=abc")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "from" in html and "partner" in html
+
+
+def test_r13_1_the_next_invoice_page_without_a_partner_asks_for_one(data):
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(data.world.user("billing"))
+    response = client.get("/reports/next-invoice/")
+    assert response.status_code == 200 and "Choose a partner." in response.content.decode()
