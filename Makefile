@@ -37,7 +37,7 @@ lint: install-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
-	$(BIN)/mypy src/partnerdesk/hours src/partnerdesk/contracts/pricing.py src/partnerdesk/billing/documents.py src/partnerdesk/billing/lines.py src/partnerdesk/billing/vat.py src/partnerdesk/billing/periods.py src/partnerdesk/manual/analysis.py src/partnerdesk/manual/rendering.py
+	$(BIN)/mypy src/partnerdesk/hours src/partnerdesk/contracts/pricing.py src/partnerdesk/billing/documents.py src/partnerdesk/billing/lines.py src/partnerdesk/billing/vat.py src/partnerdesk/billing/periods.py src/partnerdesk/manual/analysis.py src/partnerdesk/manual/rendering.py src/partnerdesk/reports/charts.py
 
 check: install-dev
 	$(BIN)/partnerdesk makemigrations --check --dry-run

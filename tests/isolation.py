@@ -435,3 +435,6 @@ _billing_isolation.register(sys.modules[__name__])
 from tests.manual import isolation_world as _manual_isolation  # noqa: E402
 
 _manual_isolation.register(sys.modules[__name__])
+from tests.reports import isolation_world as _reports_isolation  # noqa: E402
+
+_reports_isolation.register(sys.modules[__name__])

@@ -688,3 +688,28 @@ def grow_solved_with_manual(lw: ListsWorld, asker: User, n: int) -> None:
             acting_user=l1, end_customer=lw.world.customer_a, subject=f"Solved {number}"
         )
         ticket_services.resolve(acting_user=l1, ticket=ticket, solved_with_manual=True, manual_section_ids=[section.pk])
+
+
+# --- reports (partnerdesk.reports) ------------------------------------------------------------------
+
+
+def grow_report_rows(lw: ListsWorld, asker: User, n: int) -> None:
+    """Per row: a new M contract of partner A with an escalated ticket past its due times (a breach, a
+    ticket at the vendor) and 300 minutes booked on it (16 included + 4 extra units: near and over)."""
+    past = timezone.now() - timedelta(days=2)
+    for _ in range(n):
+        contract = make_contract(lw.world, "M", start=timezone.localdate() - timedelta(days=30))
+        ticket = escalated_ticket(contract, lw.world.customer_a, subject=f"Report row {_n()}")
+        Ticket.objects.filter(pk=ticket.pk).update(
+            escalated_at=past, first_response_due_at=past, resolution_due_at=past, due_at=past
+        )
+        _book(lw, ticket, 300)
+
+
+def report_named(name: str) -> Callable[[ListsWorld], None]:
+    """Setup: the report in the path."""
+
+    def setup(lw: ListsWorld) -> None:
+        lw.extra.setdefault("ids", {})["name"] = name  # type: ignore[assignment]
+
+    return setup

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "partnerdesk.webhooks",
     "partnerdesk.billing",
     "partnerdesk.ops",
+    "partnerdesk.reports",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ ALSO_LISTS = {
     "/api/v1/contracts/{contract_id}/usage": "per term, and one next-invoice line per ticket",
     "/api/v1/invoices/{invoice_id}": "one invoice with its lines",
     "/api/v1/reports/manual-deflection": "per partner and per section",
+    "/api/v1/reports/{name}": "a report's rows and its detail tables",
 }
 
 ROUTES: dict[str, ListCase] = {
@@ -63,6 +64,10 @@ ROUTES: dict[str, ListCase] = {
     ),
     "/api/v1/support-hours/slots": ListCase(qc.grow_slots, roles=(Role.L1_AGENT, Role.L2_AGENT), fixed_length=True),
     "/api/v1/billing-runs": ListCase(qc.grow_billing_runs, roles=(Role.BILLING, Role.VENDOR_ADMIN)),
+    "/api/v1/reports": ListCase(qc.grow_report_rows, roles=(Role.SALES, Role.L1_AGENT), fixed_length=True),
+    "/api/v1/reports/{name}": ListCase(
+        qc.grow_report_rows, roles=(Role.VENDOR_ADMIN, Role.PARTNER_ADMIN), setup=qc.report_named("service-levels")
+    ),
     "/api/v1/webhooks/{webhook_id}/deliveries": ListCase(
         qc.grow_webhook_deliveries, roles=(Role.PARTNER_ADMIN,), setup=qc.webhook_endpoint
     ),

@@ -92,7 +92,14 @@ SALES_AND_PARTNER = (Role.SALES, Role.PARTNER_ADMIN)
 ADMINS = (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN)
 
 PAGES: dict[str, ListCase | tuple[ListCase, ...]] = {
-    "/": ListCase(qc.grow_security_log, roles=ADMINS),
+    "/": (
+        ListCase(qc.grow_security_log, roles=ADMINS),
+        ListCase(
+            qc.grow_report_rows,
+            roles=(Role.L1_AGENT, Role.L2_AGENT, Role.PARTNER_ADMIN, Role.SALES),
+            name="role-panels",
+        ),
+    ),
     "/profile/": ListCase(qc.grow_tokens, roles=(Role.L1_AGENT, Role.L2_AGENT)),
     "/partners/": ListCase(qc.grow_partners, roles=(Role.VENDOR_ADMIN, Role.SALES)),
     "/partners/{partner_id}/": ListCase(qc.grow_end_customers),
@@ -126,6 +133,21 @@ PAGES: dict[str, ListCase | tuple[ListCase, ...]] = {
     "/manual/deflection/": ListCase(qc.grow_solved_with_manual, roles=ADMINS),
     "/billing/runs/": ListCase(qc.grow_billing_runs, roles=(Role.BILLING, Role.VENDOR_ADMIN)),
     "/billing/runs/{run_id}/": ListCase(qc.grow_run_invoices, roles=(Role.BILLING,), setup=qc.one_billing_run),
+    "/reports/": ListCase(qc.grow_report_rows, roles=(Role.SALES, Role.L1_AGENT), fixed_length=True),
+    "/reports/{name}/": tuple(
+        ListCase(qc.grow_report_rows, roles=roles, setup=qc.report_named(name), name=name)
+        for name, roles in (
+            ("time", (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN)),
+            ("service-levels", (Role.L2_AGENT, Role.L1_AGENT)),
+            ("usage", (Role.SALES,)),
+            ("next-invoice", (Role.PARTNER_ADMIN,)),
+        )
+    )
+    + (
+        ListCase(qc.grow_report_rows, roles=(Role.BILLING,), setup=qc.report_named("revenue"), name="revenue"),
+        ListCase(qc.grow_report_rows, roles=ADMINS, setup=qc.report_named("tickets"), name="tickets"),
+        ListCase(qc.grow_solved_with_manual, roles=ADMINS, setup=qc.report_named("manual-deflection"), name="manual"),
+    ),
     "/webhooks/{webhook_id}/": ListCase(
         qc.grow_webhook_deliveries, roles=(Role.PARTNER_ADMIN,), setup=qc.webhook_endpoint
     ),

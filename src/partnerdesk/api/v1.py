@@ -17,6 +17,7 @@ from partnerdesk.contact.api import router as contact_router
 from partnerdesk.contracts.api import router as contracts_router
 from partnerdesk.manual.api import router as manual_router
 from partnerdesk.ops.api import router as ops_router
+from partnerdesk.reports.api import router as reports_router
 from partnerdesk.tickets.api import router as tickets_router
 from partnerdesk.webhooks.api import router as webhooks_router
 from partnerdesk.worklog.api import router as worklog_router
@@ -83,3 +84,5 @@ api.add_router("", ops_router)
 api.add_router("", appointments_router)
 api.add_router("", billing_router)
 api.add_router("", manual_router)
+# After the manual: its /reports/manual-deflection comes before /reports/{name}.
+api.add_router("", reports_router)

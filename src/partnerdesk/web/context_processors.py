@@ -21,6 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("web:end_customers", _("End customers")))
         items.append(("web:contracts", _("Contracts")))
         items.append(("web:manual", _("Manual")))
+        items.append(("web:reports", _("Reports")))
         if user.is_partner or user.role in (Role.L2_AGENT, Role.L3_ENGINEER, Role.VENDOR_ADMIN):
             items.append(("web:contact_authorizations", _("Contact")))
         if user.role in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
@@ -70,6 +71,8 @@ def _current_section(request: HttpRequest, user: Any) -> str:
         return "web:webhooks"
     if view_name.startswith("web:contact_"):
         return "web:contact_authorizations"
+    if view_name == "web:report":
+        return "web:reports"
     if view_name.startswith("web:manual_"):
         return "web:manual"
     return view_name

@@ -7,6 +7,7 @@ from partnerdesk.contact import views as contact_views
 from partnerdesk.contracts import views as contract_views
 from partnerdesk.manual import views as manual_views
 from partnerdesk.outbox import views as outbox_views
+from partnerdesk.reports import views as report_views
 from partnerdesk.tickets import views as ticket_views
 from partnerdesk.webhooks import views as webhook_views
 from partnerdesk.worklog import views as worklog_views
@@ -120,6 +121,9 @@ urlpatterns = [
     path("meetings/<id:meeting_id>/cancel/", channel_views.meeting_cancel, name="meeting_cancel"),
     path("tickets/<id:ticket_id>/remote-sessions/", channel_views.ticket_remote_session, name="ticket_remote_session"),
     path("day-plan/", channel_views.day_plan, name="day_plan"),
+    # reports (partnerdesk.reports)
+    path("reports/", report_views.report_index, name="reports"),
+    path("reports/<slug:name>/", report_views.report_page, name="report"),
     # invoicing (partnerdesk.billing)
     path("billing/settings/", billing_views.billing_settings, name="billing_settings"),
     path("billing/runs/", billing_views.run_list, name="billing_runs"),

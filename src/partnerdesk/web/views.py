@@ -26,6 +26,7 @@ from partnerdesk.accounts.models import User
 from partnerdesk.billing import selectors as billing_selectors
 from partnerdesk.channels import user_invitations
 from partnerdesk.contact import services as contact_services
+from partnerdesk.reports import views as report_views
 from partnerdesk.tickets.selectors import ticket_figures
 from partnerdesk.web.errors import add_service_errors
 from partnerdesk.web.paging import page_of
@@ -64,6 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context.update(ticket_figures(user))
     if user.role in (Role.VENDOR_ADMIN, Role.PARTNER_ADMIN):
         context["security_log"] = selectors.security_log_visible_to(user)[:10]
+    context.update(report_views.dashboard_context(user))  # the role panels (partnerdesk.reports)
     return render(request, "web/dashboard.html", context)
 
 
