@@ -217,6 +217,11 @@ VENDOR_PAGE_STATEMENTS = {
         "queue (bounded)",
         "overdue (bounded)",
         "waiting (bounded)",
+        # the second-level agent's panels (reports.dashboards), ten rows each
+        "breached, first 10",
+        "at risk, first 10",
+        "followed, first 10",
+        "today's appointments, first 10",
     ],
     "/tickets/": [
         "session",
