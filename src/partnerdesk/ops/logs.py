@@ -5,7 +5,9 @@ No Django imports: the logging configuration loads this module while settings ar
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -33,6 +35,10 @@ class Formatter(JsonFormatter):
             if isinstance(value, str) and key not in _OWN_FIELDS:
                 log_data[key] = redact(value)
         return super().process_log_record(log_data)  # type: ignore[no-any-return]
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        """ISO 8601 in UTC with its offset: log lines from servers in any zone sort and compare as they are."""
+        return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
     def formatException(self, ei: object) -> str:  # noqa: N802
         return redact(super().formatException(ei))  # type: ignore[arg-type]
