@@ -89,3 +89,16 @@ def test_r1_5_vendor_admin_requires_it_of_vendor_staff_who_first_add_an_app(worl
     off = admin_client.post("/profile/two-factor/disable/", {"otp_token": _code(device, later=2)}, follow=True)
     assert b"requires two-factor sign-in" in off.content
     assert TOTPDevice.objects.filter(user=admin, confirmed=True).exists()
+
+
+def test_r1_5_a_password_alone_cannot_replace_the_app_or_lift_the_requirement(world):
+    admin = world.user(Role.VENDOR_ADMIN)
+    device = _with_app(admin)
+    attacker = _signed_in(admin)  # knows the password, not the code
+    setup = attacker.get("/profile/two-factor/")
+    assert setup.status_code == 302 and setup["Location"].startswith("/login/verify/")
+    assert not TOTPDevice.objects.filter(user=admin, confirmed=False).exclude(pk=device.pk).exists()
+    assert attacker.post("/profile/two-factor/requirement/", {"required": "1"}).status_code == 302
+    assert not Vendor.current().require_two_factor
+    assert attacker.post("/profile/two-factor/disable/", {"otp_token": "123456"}).status_code == 302
+    assert TOTPDevice.objects.filter(pk=device.pk, confirmed=True).exists()

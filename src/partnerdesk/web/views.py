@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
@@ -489,6 +489,17 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "web/two_factor_verify.html", {"error": error, "next": _safe_next(request)})
 
 
+def _owes_code(request: HttpRequest) -> HttpResponse | None:
+    """A session signed in by password only, for a user with an app: it must give its code first (the setup,
+    turning it off and the vendor's requirement are open to it otherwise, which would bypass the code)."""
+    user = _user(request)
+    if two_factor.confirmed_device(user) is not None and not user.is_verified():  # type: ignore[attr-defined]
+        from django.utils.http import urlencode
+
+        return redirect(f"{reverse('web:two_factor_verify')}?{urlencode({'next': request.get_full_path()})}")
+    return None
+
+
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Add an authenticator app: its secret and link, then its first code confirms it."""
@@ -496,6 +507,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
     from django_otp import login as otp_login
 
+    if (owed := _owes_code(request)) is not None:
+        return owed
     user = _user(request)
     errors: list[str] = []
     if request.method == "POST" and request.POST.get("action") == "confirm":
@@ -528,6 +541,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    if (owed := _owes_code(request)) is not None:
+        return owed
     user = _user(request)
     try:
         two_factor.disable(user, request.POST.get("otp_token", ""))
@@ -542,6 +557,8 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 @require_POST
 def two_factor_requirement(request: HttpRequest) -> HttpResponse:
     """A vendor admin requires two-factor sign-in of all vendor staff, or stops requiring it."""
+    if (owed := _owes_code(request)) is not None:
+        return owed
     user = _user(request)
     required = request.POST.get("required") == "1"
     if required and two_factor.confirmed_device(user) is None:
