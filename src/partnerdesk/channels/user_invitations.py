@@ -9,6 +9,7 @@ never shows the link to anyone but its addressee.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -26,10 +27,12 @@ from partnerdesk.accounts import services as account_services
 from partnerdesk.accounts.choices import Role, SecurityEvent
 from partnerdesk.accounts.models import Partner, User
 from partnerdesk.accounts.services import log_security_event
+from partnerdesk.outbox.models import OutboxMessage
 from partnerdesk.outbox.services import enqueue
 
 INVITATION = "invitation"
 PASSWORD_RESET = "password_reset"  # noqa: S105 (an outbox kind, not a secret)
+RESET_INTERVAL = timedelta(minutes=15)
 
 
 def set_password_path(user: User) -> str:
@@ -110,7 +113,14 @@ def request_password_reset(*, email: str, base_url: str = "") -> None:
     address = User.objects.normalize_email(email.strip()).lower()
     user = User.objects.filter(email__iexact=address, is_active=True).select_related("partner").first()
     if user is not None and (user.partner is None or user.partner.is_active):
-        send_set_password_mail(user, kind=PASSWORD_RESET, base_url=base_url)
+        # One link per address and quarter hour: the form cannot be used to flood someone's mailbox.
+        recent = OutboxMessage.objects.filter(
+            kind=PASSWORD_RESET,
+            reference=f"accounts.User:{user.pk}",
+            created_at__gte=timezone.now() - RESET_INTERVAL,
+        ).exists()
+        if not recent:
+            send_set_password_mail(user, kind=PASSWORD_RESET, base_url=base_url)
     else:
         user = None
     log_security_event(
