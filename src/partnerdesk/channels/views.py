@@ -164,6 +164,12 @@ def _asker(request: HttpRequest) -> User:
     return user
 
 
+def _vendor_agent(user: User) -> None:
+    """Only the vendor's agents (L2, L3) hold appointments."""
+    if not user.is_vendor or user.role not in scheduling.AGENT_ROLES:
+        raise PermissionDenied(_("Your role does not allow this action."))
+
+
 def _moment(value: object) -> datetime | None:
     """A datetime-local field's value, read in the support calendar's zone."""
     try:
@@ -236,8 +242,7 @@ def callback_schedule(request: HttpRequest, callback_id: int) -> HttpResponse:
 def day_plan(request: HttpRequest) -> HttpResponse:
     """The vendor's day plan: today's or this week's callbacks, meetings and sessions per agent (R7.2-R7.4)."""
     user = _asker(request)
-    if not user.is_vendor or user.role not in scheduling.AGENT_ROLES:
-        raise PermissionDenied(_("Your role does not allow this action."))
+    _vendor_agent(user)
     zone = vendor_calendar().zone
     today = timezone.localdate(timezone.now(), zone)
     week = request.GET.get("span") == "week"
@@ -297,11 +302,6 @@ def appointment_log(request: HttpRequest, appointment_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Logged and booked as time."))
     return redirect("web:ticket", ticket_id=appointment.ticket_id)
-
-
-def _vendor_agent(user: User) -> None:
-    if not user.is_vendor or user.role not in scheduling.AGENT_ROLES:
-        raise PermissionDenied(_("Your role does not allow this action."))
 
 
 def _partner_users(ticket: Ticket, values: list[str]) -> list[User]:
